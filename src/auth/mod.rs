@@ -1,0 +1,88 @@
+//! Authentication: tokens (JWT), password hashing, and turning an `Authorization` header into a
+//! [`Viewer`]. Both interfaces read the same header through [`credentials_from_header`].
+
+pub mod jwt;
+pub mod password;
+pub mod secret;
+
+pub use jwt::TokenKeys;
+pub use password::PasswordHasher;
+
+use axum::http;
+
+use crate::error::AppError;
+
+/// The authenticated user making a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: i32,
+}
+
+/// The token in an `Authorization` header: `Token <jwt>` (RealWorld) or `Bearer <jwt>`.
+/// `Ok(None)` when there is no header; a header in another form is an invalid token (401),
+/// even on routes where authentication is optional.
+pub fn credentials_from_header(header: Option<&str>) -> Result<Option<&str>, AppError> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let (scheme, token) = header.trim().split_once(' ').ok_or(INVALID_TOKEN)?;
+    let token = token.trim();
+    if !(scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        || token.is_empty()
+    {
+        return Err(INVALID_TOKEN);
+    }
+    Ok(Some(token))
+}
+
+/// The viewer named by a request's `Authorization` header, if it has one.
+pub fn viewer_from_headers(
+    keys: &TokenKeys,
+    headers: &http::HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
+    let header = headers
+        .get(http::header::AUTHORIZATION)
+        .map(|value| value.to_str().map_err(|_| INVALID_TOKEN))
+        .transpose()?;
+    viewer_from_header(keys, header)
+}
+
+/// Resolves an optional `Authorization` header to the viewer, if any.
+pub fn viewer_from_header(
+    keys: &TokenKeys,
+    header: Option<&str>,
+) -> Result<Option<Viewer>, AppError> {
+    credentials_from_header(header)?
+        .map(|token| keys.verify(token))
+        .transpose()
+}
+
+pub const MISSING_TOKEN: AppError = AppError::Unauthenticated {
+    key: "token",
+    message: "is missing",
+};
+pub const INVALID_TOKEN: AppError = AppError::Unauthenticated {
+    key: "token",
+    message: "is invalid",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_schemes_are_accepted_and_anything_else_is_invalid() {
+        assert_eq!(
+            credentials_from_header(Some("Token abc")).unwrap(),
+            Some("abc")
+        );
+        assert_eq!(
+            credentials_from_header(Some("Bearer abc")).unwrap(),
+            Some("abc")
+        );
+        assert_eq!(credentials_from_header(None).unwrap(), None);
+        for bad in ["abc", "Basic abc", "Token ", "Token"] {
+            assert!(credentials_from_header(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Password hashing with argon2id at the OWASP minimum (19 MiB, 2 passes, 1 lane). Hashing is
+//! CPU- and memory-heavy, so it runs on tokio's blocking threads, and a semaphore bounds how many
+//! run at once so that a burst of logins cannot exhaust memory.
+
+use std::sync::{Arc, LazyLock};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+fn argon2() -> Argon2<'static> {
+    // Params::DEFAULT is the OWASP minimum: m = 19 MiB, t = 2, p = 1.
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::DEFAULT)
+}
+
+/// A hash of a password nobody has, verified when the email is unknown so that a login for an
+/// unknown email takes as long as one with a wrong password.
+static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
+    argon2()
+        .hash_password(b"no user has this password")
+        .ok()
+        .map(|hash| hash.to_string())
+});
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    /// At most `concurrency` hashes are computed at once (each holds 19 MiB).
+    pub fn new(concurrency: usize) -> Self {
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) with a fresh random salt.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || {
+            argon2()
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))
+        })
+        .await
+    }
+
+    /// Whether `password` matches `stored`. With no stored hash (unknown user) a dummy hash is
+    /// checked anyway, and the answer is false.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        self.run(move || {
+            let known_user = stored.is_some();
+            let Some(hash) = stored.or_else(|| DUMMY_HASH.clone()) else {
+                return Ok(false);
+            };
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|error| anyhow::anyhow!("stored password hash is unreadable: {error}"))?;
+            let matches = argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            Ok(known_user && matches)
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|error| anyhow::anyhow!("password hashing task failed: {error}"))?
+            .map_err(AppError::Internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_use_argon2id_at_the_owasp_minimum() {
+        let hasher = PasswordHasher::new(2);
+        let hash = hasher.hash("correct horse".into()).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse".into(), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("correct horse".into(), None).await.unwrap());
+    }
+}

@@ -1,0 +1,342 @@
+//! Every setting of the service: its environment variable, its default, and how a bad value is
+//! reported. `Config::from_env` fails on the first bad value with one line that names the
+//! variable and says what is expected, so a typo stops the process before it serves anything.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::db::{DatabaseUrl, PoolSettings};
+
+/// Where a setting comes from; the process environment in production, a map in tests.
+pub trait Source {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct Environment;
+
+impl Source for Environment {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<const N: usize> Source for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    }
+}
+
+/// The documented settings: (variable, default, meaning). README's table is written from this.
+pub const SETTINGS: &[(&str, &str, &str)] = &[
+    (
+        "DATABASE_URL",
+        "sqlite://data/conduit.db",
+        "database; the scheme picks the backend: sqlite://PATH, postgres://…, mysql://…",
+    ),
+    (
+        "BIND_ADDRESS",
+        "127.0.0.1:8080",
+        "address and port to listen on (0.0.0.0:8080 in a container)",
+    ),
+    (
+        "JWT_SECRET",
+        "(generated)",
+        "HS256 key, at least 32 bytes; on SQLite a random one is kept in DATA_DIR/jwt-secret, on PostgreSQL/MySQL it must be set (replicas share it)",
+    ),
+    (
+        "TOKEN_LIFETIME_SECS",
+        "604800",
+        "how long a token is valid, in seconds (60 to 31536000)",
+    ),
+    ("DATA_DIR", "data", "folder for the generated JWT secret"),
+    (
+        "DB_POOL_SIZE",
+        "10",
+        "maximum open database connections per instance (1 to 1000)",
+    ),
+    (
+        "DB_TIMEOUT_SECS",
+        "5",
+        "how long a request waits for a connection before it gets 503 (1 to 300)",
+    ),
+    (
+        "MIGRATE_ON_START",
+        "true",
+        "apply pending migrations when the server starts (true/false)",
+    ),
+    (
+        "MAX_BODY_BYTES",
+        "1048576",
+        "largest accepted request body; bigger ones get 413",
+    ),
+    (
+        "LOG_FORMAT",
+        "text",
+        "text (human-readable) or json (one object per line)",
+    ),
+    (
+        "GRAPHIQL",
+        "true",
+        "serve the GraphiQL playground on GET /graphql (true/false)",
+    ),
+    (
+        "GRAPHQL_INTROSPECTION",
+        "true",
+        "allow GraphQL schema introspection (true/false)",
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A secret that never appears in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Secret(***)")
+    }
+}
+
+/// The shortest JWT secret accepted (HS256 wants a key as long as its output).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind_address: SocketAddr,
+    pub jwt_secret: Option<Secret>,
+    pub token_lifetime: Duration,
+    pub data_dir: PathBuf,
+    pub pool: PoolSettings,
+    pub migrate_on_start: bool,
+    pub max_body_bytes: usize,
+    pub log_format: LogFormat,
+    pub graphiql: bool,
+    pub graphql_introspection: bool,
+}
+
+/// A setting with a bad value: `DB_POOL_SIZE="abc": expected a whole number from 1 to 1000`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {name}={value:?}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Environment)
+    }
+
+    pub fn from_source(source: &impl Source) -> Result<Self, ConfigError> {
+        let reader = Reader { source };
+        Ok(Config {
+            database_url: reader.parse("DATABASE_URL", "sqlite://data/conduit.db", |v| {
+                DatabaseUrl::parse(v)
+            })?,
+            bind_address: reader.parse("BIND_ADDRESS", "127.0.0.1:8080", |v| {
+                SocketAddr::from_str(v).map_err(|_| "expected IP:PORT, e.g. 0.0.0.0:8080".into())
+            })?,
+            jwt_secret: reader.optional("JWT_SECRET", |v| {
+                if v.len() < MIN_SECRET_BYTES {
+                    Err(format!("must be at least {MIN_SECRET_BYTES} bytes long"))
+                } else {
+                    Ok(Secret::new(v.to_owned()))
+                }
+            })?,
+            token_lifetime: Duration::from_secs(reader.number(
+                "TOKEN_LIFETIME_SECS",
+                604_800,
+                60..=31_536_000,
+            )?),
+            data_dir: reader.parse("DATA_DIR", "data", |v| Ok(PathBuf::from(v)))?,
+            pool: PoolSettings {
+                max_size: reader.number("DB_POOL_SIZE", 10, 1..=1000)?,
+                checkout_timeout: Duration::from_secs(reader.number(
+                    "DB_TIMEOUT_SECS",
+                    5,
+                    1..=300,
+                )?),
+            },
+            migrate_on_start: reader.flag("MIGRATE_ON_START", true)?,
+            max_body_bytes: reader.number("MAX_BODY_BYTES", 1_048_576, 1_024..=104_857_600)?,
+            log_format: reader.parse("LOG_FORMAT", "text", |v| match v {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("expected text or json".into()),
+            })?,
+            graphiql: reader.flag("GRAPHIQL", true)?,
+            graphql_introspection: reader.flag("GRAPHQL_INTROSPECTION", true)?,
+        })
+    }
+}
+
+struct Reader<'a, S> {
+    source: &'a S,
+}
+
+impl<S: Source> Reader<'_, S> {
+    fn optional<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.source.get(name) {
+            None => Ok(None),
+            Some(value) => parse(value.trim())
+                .map(Some)
+                .map_err(|problem| ConfigError {
+                    name,
+                    value: if name.contains("SECRET") {
+                        "***".into()
+                    } else {
+                        value
+                    },
+                    problem,
+                }),
+        }
+    }
+
+    /// Parses the variable, or the default when it is unset, through the same rules.
+    fn parse<T>(
+        &self,
+        name: &'static str,
+        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        match self.optional(name, &parse)? {
+            Some(value) => Ok(value),
+            None => parse(default).map_err(|problem| ConfigError {
+                name,
+                value: default.into(),
+                problem,
+            }),
+        }
+    }
+
+    fn number<T>(
+        &self,
+        name: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let expected = || {
+            format!(
+                "expected a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        };
+        Ok(self
+            .optional(name, |v| match v.parse::<T>() {
+                Ok(number) if range.contains(&number) => Ok(number),
+                _ => Err(expected()),
+            })?
+            .unwrap_or(default))
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        Ok(self
+            .optional(name, |v| match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err("expected true or false".into()),
+            })?
+            .unwrap_or(default))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_has_a_working_default() {
+        let config = Config::from_source(&[]).unwrap();
+        assert_eq!(config.bind_address.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.pool.max_size, 10);
+        assert!(config.migrate_on_start);
+        assert!(config.jwt_secret.is_none());
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_and_what_is_expected() {
+        let cases = [
+            (
+                "DB_POOL_SIZE",
+                "abc",
+                "expected a whole number from 1 to 1000",
+            ),
+            (
+                "DB_POOL_SIZE",
+                "0",
+                "expected a whole number from 1 to 1000",
+            ),
+            ("BIND_ADDRESS", "localhost", "expected IP:PORT"),
+            ("MIGRATE_ON_START", "maybe", "expected true or false"),
+            ("LOG_FORMAT", "xml", "expected text or json"),
+            ("DATABASE_URL", "oracle://db", "unsupported scheme"),
+            ("JWT_SECRET", "short", "at least 32 bytes"),
+        ];
+        for (name, value, problem) in cases {
+            let error = Config::from_source(&[(name, value)]).unwrap_err();
+            assert_eq!(error.name, name);
+            let line = error.to_string();
+            assert!(line.contains(name) && line.contains(problem), "{line}");
+            assert!(!line.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_error_messages_and_debug_output() {
+        let error = Config::from_source(&[("JWT_SECRET", "too-short-secret")]).unwrap_err();
+        assert!(!error.to_string().contains("too-short-secret"));
+        let secret = "0123456789abcdef0123456789abcdef";
+        let config = Config::from_source(&[("JWT_SECRET", secret)]).unwrap();
+        assert!(!format!("{config:?}").contains(secret));
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    #[test]
+    fn the_readme_documents_every_setting() {
+        let readme = include_str!("../README.md");
+        for (name, default, _) in super::SETTINGS {
+            let row = format!("| `{name}` |");
+            assert!(readme.contains(&row), "README.md lacks a row for {name}");
+            if !default.starts_with('(') {
+                assert!(
+                    readme.contains(&format!("| `{default}` |")),
+                    "README.md lacks {name}'s default {default}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The database layer: one pool per configured backend, chosen by the URL scheme, and the
+//! [`with_connection!`](crate::with_connection) macro that runs one Diesel expression on whichever
+//! connection type the pool holds. Queries live in the service layer and are written once; this
+//! module only knows how to reach a database, never what to ask it.
+
+pub mod error;
+pub mod migrate;
+pub mod models;
+mod pool;
+pub mod schema;
+mod url;
+
+pub use pool::{Database, PoolSettings, SqliteConnection};
+pub use url::{Backend, DatabaseUrl};
+
+/// Runs `$body` with `$conn` bound to a `&mut` connection checked out of `$db`'s pool.
+///
+/// The body is expanded once per backend, so the same Diesel expression is type-checked and
+/// compiled for SQLite, PostgreSQL and MySQL. A pool that cannot hand out a connection in time
+/// returns [`AppError::Unavailable`](crate::error::AppError::Unavailable) from the enclosing
+/// function through `?`.
+#[macro_export]
+macro_rules! with_connection {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite(pool) => {
+                let mut pooled = $crate::db::error::checkout(pool).await?;
+                let $conn = &mut *pooled;
+                $body
+            }
+            $crate::db::Database::Postgres(pool) => {
+                let mut pooled = $crate::db::error::checkout(pool).await?;
+                let $conn = &mut *pooled;
+                $body
+            }
+            $crate::db::Database::Mysql(pool) => {
+                let mut pooled = $crate::db::error::checkout(pool).await?;
+                let $conn = &mut *pooled;
+                $body
+            }
+        }
+    };
+}

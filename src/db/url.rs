@@ -1,0 +1,163 @@
+//! Parsing `DATABASE_URL`: the scheme picks the backend.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The three supported database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
+        })
+    }
+}
+
+/// A validated database URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    url: String,
+}
+
+impl DatabaseUrl {
+    /// Accepts `sqlite://PATH` (or `sqlite::memory:`), `postgres://…`/`postgresql://…` and
+    /// `mysql://…`/`mariadb://…`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        let (scheme, rest) = url
+            .split_once(':')
+            .ok_or("expected a URL starting with sqlite://, postgres:// or mysql://")?;
+        let backend = match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            "mysql" | "mariadb" => Backend::Mysql,
+            other => {
+                return Err(format!(
+                    "unsupported scheme `{other}`: use sqlite://, postgres:// or mysql://"
+                ));
+            }
+        };
+        let url = match backend {
+            Backend::Sqlite => {
+                let path = rest.trim_start_matches("//");
+                if path.is_empty() {
+                    return Err("sqlite:// needs a file path, e.g. sqlite://data/conduit.db".into());
+                }
+                format!("sqlite://{path}")
+            }
+            // The MySQL driver only knows the mysql:// scheme.
+            Backend::Mysql => format!("mysql:{rest}"),
+            Backend::Postgres => url.to_owned(),
+        };
+        Ok(DatabaseUrl { backend, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL as the backend's driver expects it (for SQLite: the file path or `:memory:`).
+    pub fn connection_string(&self) -> &str {
+        match self.backend {
+            Backend::Sqlite => self.url.trim_start_matches("sqlite://"),
+            _ => &self.url,
+        }
+    }
+
+    /// For SQLite, the database file (None for an in-memory database).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let path = self.connection_string();
+        (self.backend == Backend::Sqlite && !path.starts_with(":memory:"))
+            .then(|| PathBuf::from(path))
+    }
+
+    /// For SQLite, creates the folder that holds the database file, so that the first run on a
+    /// fresh machine needs no set-up.
+    pub fn create_sqlite_folder(&self) -> anyhow::Result<()> {
+        let file = self.sqlite_file();
+        match file.as_deref().and_then(|file| file.parent()) {
+            Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+                .map_err(|error| {
+                    anyhow::anyhow!(
+                        "cannot create the database folder {}: {error}",
+                        folder.display()
+                    )
+                }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The URL with any password replaced, for logs and start-up messages.
+    pub fn redacted(&self) -> String {
+        match (self.url.split_once("://"), self.url.rfind('@')) {
+            (Some((scheme, rest)), Some(at)) if self.backend != Backend::Sqlite => {
+                let credentials = &rest[..at - scheme.len() - 3];
+                let user = credentials.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***{}", &self.url[at..])
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.redacted())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_picks_the_backend() {
+        let cases = [
+            (
+                "sqlite://data/conduit.db",
+                Backend::Sqlite,
+                "data/conduit.db",
+            ),
+            ("postgres://u@h/db", Backend::Postgres, "postgres://u@h/db"),
+            (
+                "postgresql://u@h/db",
+                Backend::Postgres,
+                "postgresql://u@h/db",
+            ),
+            ("mysql://root@h/db", Backend::Mysql, "mysql://root@h/db"),
+            ("mariadb://root@h/db", Backend::Mysql, "mysql://root@h/db"),
+        ];
+        for (input, backend, connection_string) in cases {
+            let url = DatabaseUrl::parse(input).unwrap();
+            assert_eq!(url.backend(), backend, "{input}");
+            assert_eq!(url.connection_string(), connection_string, "{input}");
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_and_empty_paths_are_refused() {
+        assert!(
+            DatabaseUrl::parse("oracle://x")
+                .unwrap_err()
+                .contains("oracle")
+        );
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/conduit").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/conduit");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,40 @@
+//! What a resolver can ask of its request: the shared state and who the viewer is.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ErrorExtensions as _};
+
+use crate::auth::{MISSING_TOKEN, Viewer};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The outcome of reading the `Authorization` header, attached to each GraphQL request. A bad
+/// token is kept as an error so that every field that looks at the viewer reports it, as REST
+/// does, while fields that do not care still resolve.
+#[derive(Clone)]
+pub struct RequestViewer(pub Result<Option<Viewer>, Arc<AppError>>);
+
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    /// The viewer if signed in; an invalid token is an error.
+    fn viewer(&self) -> async_graphql::Result<Option<Viewer>>;
+    /// The viewer, or UNAUTHENTICATED (`token is missing`).
+    fn require_viewer(&self) -> async_graphql::Result<Viewer>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+
+    fn viewer(&self) -> async_graphql::Result<Option<Viewer>> {
+        match self.data_opt::<RequestViewer>() {
+            None => Ok(None),
+            Some(RequestViewer(result)) => result.clone().map_err(|error| error.extend()),
+        }
+    }
+
+    fn require_viewer(&self) -> async_graphql::Result<Viewer> {
+        self.viewer()?.ok_or_else(|| MISSING_TOKEN.extend())
+    }
+}

@@ -1,0 +1,24 @@
+//! The GraphQL rendering of [`AppError`]: the same message as REST, with `extensions.code` (the
+//! stable code) and `extensions.errors` (the same key → messages map REST sends).
+
+use async_graphql::{Error, ErrorExtensions};
+
+use crate::error::AppError;
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> Error {
+        self.log_if_internal();
+        let fields = self.field_errors();
+        Error::new(self.message()).extend_with(|_, extensions| {
+            extensions.set("code", self.code());
+            if let Ok(value) = async_graphql::to_value(&fields) {
+                extensions.set("errors", value);
+            }
+        })
+    }
+}
+
+/// Converts a service result for a resolver: `users::login(..).await.map_err(graphql_error)`.
+pub fn graphql_error(error: AppError) -> Error {
+    error.extend()
+}

@@ -1,0 +1,149 @@
+//! Users and authentication in GraphQL: the `viewer` query and the `register`, `login` and
+//! `updateViewer` mutations, over the same service functions as REST.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
+
+use super::context::ContextExt as _;
+use super::error::graphql_error;
+use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
+
+/// The signed-in user.
+#[derive(SimpleObject)]
+pub struct CurrentUser {
+    pub username: String,
+    pub email: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+/// What `register`, `login` and `updateViewer` return: the user and a fresh token to send as
+/// `Authorization: Bearer <token>`.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub viewer: CurrentUser,
+}
+
+impl From<AuthenticatedUser> for AuthPayload {
+    fn from(user: AuthenticatedUser) -> Self {
+        AuthPayload {
+            token: user.token,
+            viewer: CurrentUser {
+                username: user.username,
+                email: user.email,
+                bio: user.bio,
+                image: user.image,
+            },
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub username: String,
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// Fields left out keep their value; `bio`/`image` set to `null` or `""` are cleared.
+#[derive(InputObject)]
+pub struct UpdateViewerInput {
+    pub username: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub password: MaybeUndefined<String>,
+    pub bio: MaybeUndefined<String>,
+    pub image: MaybeUndefined<String>,
+}
+
+/// `MaybeUndefined` → the service's "keep / null / value".
+fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The signed-in user, or null for an anonymous request. An invalid or expired token is an
+    /// UNAUTHENTICATED error.
+    async fn viewer(&self, context: &Context<'_>) -> async_graphql::Result<Option<CurrentUser>> {
+        let Some(viewer) = context.viewer()? else {
+            return Ok(None);
+        };
+        let user = users::current_user(context.state(), viewer)
+            .await
+            .map_err(graphql_error)?;
+        Ok(Some(AuthPayload::from(user).viewer))
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates an account and signs it in.
+    async fn register(
+        &self,
+        context: &Context<'_>,
+        input: RegisterInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = Registration {
+            username: Some(input.username),
+            email: Some(input.email),
+            password: Some(input.password),
+        };
+        let user = users::register(context.state(), input)
+            .await
+            .map_err(graphql_error)?;
+        Ok(user.into())
+    }
+
+    /// Exchanges email and password for a token.
+    async fn login(
+        &self,
+        context: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let input = Credentials {
+            email: Some(input.email),
+            password: Some(input.password),
+        };
+        let user = users::login(context.state(), input)
+            .await
+            .map_err(graphql_error)?;
+        Ok(user.into())
+    }
+
+    /// Changes the signed-in user's fields; the returned token replaces the old one.
+    async fn update_viewer(
+        &self,
+        context: &Context<'_>,
+        input: UpdateViewerInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let viewer = context.require_viewer()?;
+        let input = UserUpdate {
+            username: patch(input.username),
+            email: patch(input.email),
+            password: patch(input.password),
+            bio: patch(input.bio),
+            image: patch(input.image),
+        };
+        let user = users::update_user(context.state(), viewer, input)
+            .await
+            .map_err(graphql_error)?;
+        Ok(user.into())
+    }
+}

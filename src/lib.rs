@@ -1,0 +1,49 @@
+//! Conduit: the RealWorld blogging backend, one service layer behind a REST API (`/api`, the
+//! RealWorld contract) and a GraphQL API (`/graphql`), on SQLite, PostgreSQL or MySQL.
+//!
+//! `main` and the integration tests both start the service through this crate: [`AppState::build`]
+//! opens the database, [`app`] builds the router, [`serve`] runs it until a shutdown signal.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod rest;
+pub mod service;
+pub mod state;
+mod web;
+
+pub use state::AppState;
+pub use web::{app, serve};
+
+use std::time::Duration;
+
+use config::Config;
+
+impl AppState {
+    /// Connects to the configured database (migrating it first when configured to) and loads the
+    /// token secret.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        if config.migrate_on_start {
+            let applied = db::migrate::run_pending_migrations(&config.database_url).await?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+        }
+        let database = db::Database::connect(&config.database_url, &config.pool).await?;
+        let secret = auth::secret::load_or_create(&config)?;
+        let tokens = auth::TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
+        let passwords = auth::PasswordHasher::new(password_hashing_slots());
+        Ok(AppState::new(database, tokens, passwords, config))
+    }
+}
+
+/// Concurrent argon2 computations allowed: one per core, since each is CPU-bound and holds
+/// 19 MiB; more would only queue inside the CPU.
+fn password_hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// How long in-flight requests may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);

@@ -1,0 +1,105 @@
+//! The `conduit` command: `serve` (the default), `migrate`, `schema`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use conduit::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "conduit",
+    version,
+    about = "The RealWorld backend: REST at /api, GraphQL at /graphql"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default). Configured by environment variables; see README.md.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL), or write it to a file.
+    Schema {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema { output }) = &cli.command {
+        return write_schema(output.as_deref());
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("conduit: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("conduit: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Migrate) => {
+                let applied =
+                    conduit::db::migrate::run_pending_migrations(&config.database_url).await?;
+                println!(
+                    "applied {} migration(s) to {}",
+                    applied.len(),
+                    config.database_url.redacted()
+                );
+                Ok(())
+            }
+            _ => conduit::serve(config).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("conduit: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_schema(output: Option<&std::path::Path>) -> ExitCode {
+    let sdl = conduit::graphql::sdl();
+    match output {
+        None => {
+            print!("{sdl}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, sdl) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("conduit: cannot write {}: {error}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,38 @@
+//! The REST rendering of [`AppError`]: `{"errors":{"<key>":["<message>"]}}` with the status the
+//! RealWorld contract expects.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+pub fn status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log_if_internal();
+        let body = Json(json!({ "errors": self.field_errors() }));
+        let mut response = (status(&self), body).into_response();
+        if matches!(self, AppError::Unavailable | AppError::RateLimited) {
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

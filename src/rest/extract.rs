@@ -1,0 +1,156 @@
+//! Request extractors that answer in the RealWorld error shape: JSON bodies (malformed → 400,
+//! wrong types → 422 naming the field, too big → 413) and the viewer from `Authorization`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Viewer};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A JSON request body. An empty body reads as `{}` (clients send bodiless POSTs with a JSON
+/// content type); a missing Content-Type is accepted for the same reason.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        if let Some(content_type) = request.headers().get(axum::http::header::CONTENT_TYPE) {
+            let is_json = content_type
+                .to_str()
+                .map(|value| {
+                    value
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("application/json")
+                })
+                .unwrap_or(false);
+            if !is_json {
+                return Err(AppError::bad_request(
+                    "body",
+                    "must be JSON (Content-Type: application/json)",
+                ));
+            }
+        }
+        let limit = state.config().max_body_bytes;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge { limit }
+                } else {
+                    AppError::bad_request("body", "could not be read")
+                }
+            })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        parse_json(bytes).map(JsonBody)
+    }
+}
+
+/// Deserializes `bytes`, naming the field that has the wrong type or is missing.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .next_back();
+        json_error(error.into_inner(), field)
+    })?;
+    // Trailing bytes after the document are malformed input too.
+    deserializer
+        .end()
+        .map_err(|error| json_error(error, None))?;
+    Ok(value)
+}
+
+fn json_error(error: serde_json::Error, field: Option<String>) -> AppError {
+    use serde_json::error::Category;
+    let message = error.to_string();
+    // serde appends " at line 1 column 23"; the field name says more.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(text, _)| text)
+        .to_owned();
+    match error.classify() {
+        Category::Data => match message.strip_prefix("missing field `") {
+            Some(rest) => AppError::invalid(rest.trim_end_matches('`'), "is missing"),
+            None => AppError::invalid(field.as_deref().unwrap_or("body"), message),
+        },
+        Category::Syntax | Category::Eof | Category::Io => {
+            AppError::bad_request("body", format!("is not valid JSON: {message}"))
+        }
+    }
+}
+
+/// The viewer of a route that requires authentication (401 `token is missing` without one).
+pub struct AuthUser(pub Viewer);
+
+/// The viewer of a route where authentication is optional. A malformed or expired token is
+/// still 401: silently treating it as anonymous would hide a client bug.
+pub struct MaybeAuthUser(pub Option<Viewer>);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        auth::viewer_from_headers(state.tokens(), &parts.headers)?
+            .map(AuthUser)
+            .ok_or(auth::MISSING_TOKEN)
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        auth::viewer_from_headers(state.tokens(), &parts.headers).map(MaybeAuthUser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Envelope {
+        #[expect(dead_code, reason = "only deserialized")]
+        user: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[expect(dead_code, reason = "only deserialized")]
+        email: Option<String>,
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let error = parse_json::<Envelope>(br#"{"user":{"email":5}}"#).unwrap_err();
+        assert_eq!(error.code(), "VALIDATION_FAILED");
+        assert!(
+            error.field_errors()["email"][0].contains("invalid type"),
+            "{error:?}"
+        );
+
+        let error = parse_json::<Envelope>(br#"{}"#).unwrap_err();
+        assert_eq!(error.field_errors()["user"], vec!["is missing"]);
+
+        let error = parse_json::<Envelope>(br#"{"user":"#).unwrap_err();
+        assert_eq!(error.code(), "BAD_REQUEST");
+
+        let error = parse_json::<Envelope>(br#"{"user":{}} trailing"#).unwrap_err();
+        assert_eq!(error.code(), "BAD_REQUEST");
+    }
+}

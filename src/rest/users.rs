@@ -1,0 +1,109 @@
+//! `/api/users`, `/api/users/login`, `/api/user`: registration, login, the current user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::extract::{AuthUser, JsonBody};
+use crate::error::AppError;
+use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
+use crate::state::AppState;
+
+/// RealWorld wraps every user payload in `{"user": …}`.
+#[derive(Deserialize, Serialize)]
+pub struct UserEnvelope<T> {
+    pub user: T,
+}
+
+#[derive(Deserialize)]
+pub struct RegisterBody {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// Unknown fields (frontends send the whole user back, token included) are ignored.
+#[derive(Deserialize)]
+pub struct UpdateBody {
+    #[serde(default, deserialize_with = "present")]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    password: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    image: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+type UserResponse = Json<UserEnvelope<AuthenticatedUser>>;
+
+/// `POST /api/users`: register; 201 with the new user and a token.
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<UserEnvelope<RegisterBody>>,
+) -> Result<(StatusCode, UserResponse), AppError> {
+    let input = Registration {
+        username: body.user.username,
+        email: body.user.email,
+        password: body.user.password,
+    };
+    let user = users::register(&state, input).await?;
+    Ok((StatusCode::CREATED, Json(UserEnvelope { user })))
+}
+
+/// `POST /api/users/login`: exchange email and password for a token.
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<UserEnvelope<LoginBody>>,
+) -> Result<UserResponse, AppError> {
+    let input = Credentials {
+        email: body.user.email,
+        password: body.user.password,
+    };
+    let user = users::login(&state, input).await?;
+    Ok(Json(UserEnvelope { user }))
+}
+
+/// `GET /api/user`: the signed-in user.
+pub async fn current_user(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+) -> Result<UserResponse, AppError> {
+    let user = users::current_user(&state, viewer).await?;
+    Ok(Json(UserEnvelope { user }))
+}
+
+/// `PUT /api/user`: partial update of the signed-in user.
+pub async fn update_user(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    JsonBody(body): JsonBody<UserEnvelope<UpdateBody>>,
+) -> Result<UserResponse, AppError> {
+    let input = UserUpdate {
+        username: body.user.username,
+        email: body.user.email,
+        password: body.user.password,
+        bio: body.user.bio,
+        image: body.user.image,
+    };
+    let user = users::update_user(&state, viewer, input).await?;
+    Ok(Json(UserEnvelope { user }))
+}

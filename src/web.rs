@@ -1,0 +1,142 @@
+//! The HTTP server: both interfaces on one router, the cross-cutting layers (CORS, body limit,
+//! tracing, panics as JSON 500) and graceful shutdown.
+
+use std::any::Any;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any as AnyOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{graphql, rest, service};
+
+/// The whole service as one router.
+pub fn app(state: AppState) -> Router {
+    let max_body_bytes = state.config().max_body_bytes;
+    Router::new()
+        .merge(rest::routes())
+        // GraphQL reads its body itself, so it gets the limit as a layer.
+        .merge(graphql::routes(state.clone()).layer(RequestBodyLimitLayer::new(max_body_bytes)))
+        .route(
+            "/health/live",
+            get(|| async { axum::Json(json!({ "status": "live" })) }),
+        )
+        .route("/health/ready", get(ready))
+        .fallback(|| async { AppError::NotFound { resource: "path" } })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::map_response(json_with_charset))
+        .layer(cors())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Binds the configured address and serves until SIGINT/SIGTERM, letting in-flight requests
+/// finish.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let address = config.bind_address;
+    let database = config.database_url.redacted();
+    let state = AppState::build(config).await?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} (BIND_ADDRESS)"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, %database, "conduit is listening");
+    println!("Conduit is running on {database}");
+    println!("  REST API:   http://{address}/api");
+    println!("  GraphQL:    http://{address}/graphql (GraphiQL playground: open it in a browser)");
+    println!("  Health:     http://{address}/health/ready");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")
+}
+
+async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    service::health::check_database(&state).await?;
+    Ok(axum::Json(json!({ "status": "ready" })))
+}
+
+/// Browser frontends on other origins call every route with a token header; tokens travel in
+/// that header, never in cookies, so any origin may call.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AnyOrigin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            AUTHORIZATION,
+            CONTENT_TYPE,
+            HeaderName::from_static("x-requested-with"),
+        ])
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// RealWorld clients expect `application/json; charset=utf-8`.
+async fn json_with_charset(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value == "application/json")
+    {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    response
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, finishing in-flight requests");
+}

@@ -1,0 +1,306 @@
+//! The test app: every test gets its own fresh database on the backend chosen by
+//! `CONDUIT_TEST_DATABASE_URL` (unset: a temporary SQLite file; `postgres://USER@HOST:PORT` or
+//! `mysql://USER@HOST:PORT`: a new database created on that server and dropped afterwards), the
+//! real migrations, and the real router, driven in process.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use conduit::config::{Config, Secret};
+use conduit::db::{Backend, DatabaseUrl};
+use conduit::error::AppError;
+use conduit::{AppState, with_connection};
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+pub const SECRET: &str = "integration-test-secret-at-least-32-bytes";
+/// Small, so that the oversized-body tests stay fast.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    // Dropped last: the pool above must close before the database is dropped.
+    _database: TestDatabase,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database = TestDatabase::create().await;
+        let mut config = Config::from_source(&[]).expect("default configuration");
+        config.database_url = DatabaseUrl::parse(&database.url).expect("test database URL");
+        config.jwt_secret = Some(Secret::new(SECRET.into()));
+        config.data_dir = database.data_dir();
+        config.max_body_bytes = MAX_BODY_BYTES;
+        config.pool.max_size = 5;
+        let state = AppState::build(config).await.expect("the app starts");
+        TestApp {
+            router: conduit::app(state.clone()),
+            state,
+            _database: database,
+        }
+    }
+
+    /// Sends a raw request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A REST call with an optional `Token` and JSON body.
+    pub async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    /// A GraphQL call; returns the whole response body (`data` and `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/graphql")
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let response = self.send(request.body(Body::from(body)).unwrap()).await;
+        assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+        response.body
+    }
+
+    /// Registers `name` (email `name@example.com`, password `password-of-name`); returns the token.
+    pub async fn register(&self, name: &str) -> String {
+        let response = self
+            .rest("POST", "/api/users", None, Some(registration(name)))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{:?}", response.body);
+        response.body["user"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Rows in `users`: tests use it to prove that refused requests wrote nothing.
+    pub async fn user_count(&self) -> i64 {
+        use conduit::db::schema::users;
+        use diesel::QueryDsl as _;
+        let count = async {
+            Ok::<i64, AppError>(with_connection!(self.state.db(), |conn| {
+                users::table.count().get_result::<i64>(conn).await?
+            }))
+        };
+        count.await.expect("count users")
+    }
+
+    /// A user row's columns that an update could change, to prove a refused update changed nothing.
+    pub async fn user_row(
+        &self,
+        username: &str,
+    ) -> Option<(String, String, Option<String>, String)> {
+        use conduit::db::schema::users;
+        use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+        let row = async {
+            Ok::<_, AppError>(with_connection!(self.state.db(), |conn| {
+                users::table
+                    .filter(users::username.eq(username))
+                    .select((
+                        users::username,
+                        users::email,
+                        users::bio,
+                        users::password_hash,
+                    ))
+                    .first(conn)
+                    .await
+                    .optional()?
+            }))
+        };
+        row.await.expect("read user")
+    }
+}
+
+pub fn registration(name: &str) -> Value {
+    json!({ "user": {
+        "username": name,
+        "email": format!("{name}@example.com"),
+        "password": format!("password-of-{name}"),
+    }})
+}
+
+/// The `{"errors": …}` map of a response, for exact comparison.
+pub fn errors(response: &Response) -> Value {
+    response.body["errors"].clone()
+}
+
+/// A database of its own for one test.
+pub struct TestDatabase {
+    pub url: String,
+    server: Option<ServerDatabase>,
+    folder: tempfile::TempDir,
+}
+
+struct ServerDatabase {
+    backend: Backend,
+    admin_url: String,
+    name: String,
+}
+
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let Some(server_url) = std::env::var("CONDUIT_TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        else {
+            let url = format!("sqlite://{}", folder.path().join("conduit.db").display());
+            return TestDatabase {
+                url,
+                server: None,
+                folder,
+            };
+        };
+        let server_url = server_url.trim().trim_end_matches('/');
+        let backend = DatabaseUrl::parse(server_url)
+            .expect("CONDUIT_TEST_DATABASE_URL must be a postgres:// or mysql:// server URL")
+            .backend();
+        let name = format!(
+            "conduit_test_{}_{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
+            rand::random::<u32>()
+        );
+        let server = ServerDatabase {
+            backend,
+            admin_url: admin_url(backend, server_url),
+            name,
+        };
+        server
+            .run_statement(&format!("CREATE DATABASE {}", server.name))
+            .await;
+        let url = format!("{}/{}", server_root(server_url), server.name);
+        TestDatabase {
+            url,
+            server: Some(server),
+            folder,
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.folder.path().join("data")
+    }
+}
+
+/// `scheme://user@host:port` without any database name.
+fn server_root(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |index| index + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => &url[..after_scheme + slash],
+        None => url,
+    }
+}
+
+fn admin_url(backend: Backend, url: &str) -> String {
+    let database = if backend == Backend::Postgres {
+        "postgres"
+    } else {
+        "mysql"
+    };
+    format!(
+        "{}/{database}",
+        server_root(url).replacen("mariadb://", "mysql://", 1)
+    )
+}
+
+impl ServerDatabase {
+    async fn run_statement(&self, statement: &str) {
+        match self.backend {
+            Backend::Postgres => {
+                let mut connection = AsyncPgConnection::establish(&self.admin_url)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                diesel::sql_query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .expect(statement);
+            }
+            Backend::Mysql => {
+                let mut connection = AsyncMysqlConnection::establish(&self.admin_url)
+                    .await
+                    .expect("connect to the MySQL test server");
+                diesel::sql_query(statement)
+                    .execute(&mut connection)
+                    .await
+                    .expect(statement);
+            }
+            Backend::Sqlite => unreachable!("SQLite needs no server"),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let statement = match server.backend {
+            Backend::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", server.name),
+            _ => format!("DROP DATABASE IF EXISTS {}", server.name),
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on; use a thread of its own.
+        let dropper = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(server.run_statement(&statement));
+        });
+        let _ = dropper.join();
+    }
+}
