@@ -3,6 +3,7 @@
 //! connection type the pool holds. Queries live in the service layer and are written once; this
 //! module only knows how to reach a database, never what to ask it.
 
+pub mod dialect;
 pub mod error;
 pub mod migrate;
 pub mod models;
@@ -10,7 +11,7 @@ mod pool;
 pub mod schema;
 mod url;
 
-pub use pool::{Database, PoolSettings, SqliteConnection};
+pub use pool::{Database, PoolSettings, Pools, SqliteConnection, StatementCounter};
 pub use url::{Backend, DatabaseUrl};
 
 /// Runs `$body` with `$conn` bound to a `&mut` connection checked out of `$db`'s pool.
@@ -22,18 +23,18 @@ pub use url::{Backend, DatabaseUrl};
 #[macro_export]
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::db::Database::Sqlite(pool) => {
+        match $db.pools() {
+            $crate::db::Pools::Sqlite(pool) => {
                 let mut pooled = $crate::db::error::checkout(pool).await?;
                 let $conn = &mut *pooled;
                 $body
             }
-            $crate::db::Database::Postgres(pool) => {
+            $crate::db::Pools::Postgres(pool) => {
                 let mut pooled = $crate::db::error::checkout(pool).await?;
                 let $conn = &mut *pooled;
                 $body
             }
-            $crate::db::Database::Mysql(pool) => {
+            $crate::db::Pools::Mysql(pool) => {
                 let mut pooled = $crate::db::error::checkout(pool).await?;
                 let $conn = &mut *pooled;
                 $body

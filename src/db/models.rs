@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{article_tags, articles, comments, favorites, follows, tags, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -39,4 +39,89 @@ pub struct UserChangeset {
     pub bio: Option<Option<String>>,
     pub image: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// An article without its body (lists leave the body out).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub author_id: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticleRow<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub body: &'a str,
+    pub author_id: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = articles)]
+pub struct ArticleChangeset {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tags)]
+pub struct NewTagRow {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = article_tags)]
+pub struct ArticleTagRow {
+    pub article_id: i32,
+    pub tag_id: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = favorites)]
+pub struct FavoriteRow {
+    pub user_id: i32,
+    pub article_id: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = follows)]
+pub struct FollowRow {
+    pub follower_id: i32,
+    pub followee_id: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    pub id: i32,
+    pub article_id: i32,
+    pub author_id: i32,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewCommentRow<'a> {
+    pub article_id: i32,
+    pub author_id: i32,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

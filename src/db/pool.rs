@@ -1,7 +1,11 @@
-//! Connection pools, one type per backend behind the [`Database`] enum.
+//! Connection pools, one type per backend behind [`Pools`], and the statement counter every
+//! connection reports to.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
@@ -11,6 +15,7 @@ use diesel_async::{
     AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection,
 };
 use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 
 use super::{Backend, DatabaseUrl};
 
@@ -30,38 +35,84 @@ pub struct PoolSettings {
     pub checkout_timeout: Duration,
 }
 
-/// A pool of connections to the configured database. Cheap to clone.
+/// A pool per backend; [`with_connection!`](crate::with_connection) matches on it.
 #[derive(Clone)]
-pub enum Database {
+pub enum Pools {
     Sqlite(Pool<SqliteConnection>),
     Postgres(Pool<AsyncPgConnection>),
     Mysql(Pool<AsyncMysqlConnection>),
 }
 
+/// The configured database: its pool and the count of SQL statements run through it. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Database {
+    pools: Pools,
+    statements: StatementCounter,
+}
+
+/// Counts every SQL statement any connection of the pool starts. Tests assert on it (the number
+/// of statements per request must not grow with the page size).
+#[derive(Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn total(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn instrumentation(&self) -> impl Instrumentation {
+        let counter = self.0.clone();
+        move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+type Establish<C> = fn(String) -> BoxFuture<'static, diesel::ConnectionResult<C>>;
+
 impl Database {
     /// Builds the pool for `url`. Connections are opened lazily, so the service can start (and
     /// answer 503) while the database is still coming up.
     pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> anyhow::Result<Self> {
-        Ok(match url.backend() {
+        let statements = StatementCounter::default();
+        let pools = match url.backend() {
             Backend::Sqlite => {
                 url.create_sqlite_folder()?;
-                let mut config = ManagerConfig::default();
-                config.custom_setup = Box::new(|url| establish_sqlite(url.to_owned()).boxed());
-                Database::Sqlite(build_pool(url, config, settings))
+                let establish: Establish<SqliteConnection> = |url| establish_sqlite(url).boxed();
+                Pools::Sqlite(build_pool(url, establish, &statements, settings))
             }
             Backend::Postgres => {
-                Database::Postgres(build_pool(url, ManagerConfig::default(), settings))
+                let establish: Establish<AsyncPgConnection> =
+                    |url| async move { AsyncPgConnection::establish(&url).await }.boxed();
+                Pools::Postgres(build_pool(url, establish, &statements, settings))
             }
-            Backend::Mysql => Database::Mysql(build_pool(url, ManagerConfig::default(), settings)),
-        })
+            Backend::Mysql => {
+                let establish: Establish<AsyncMysqlConnection> =
+                    |url| async move { AsyncMysqlConnection::establish(&url).await }.boxed();
+                Pools::Mysql(build_pool(url, establish, &statements, settings))
+            }
+        };
+        Ok(Database { pools, statements })
+    }
+
+    pub fn pools(&self) -> &Pools {
+        &self.pools
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Database::Sqlite(_) => Backend::Sqlite,
-            Database::Postgres(_) => Backend::Postgres,
-            Database::Mysql(_) => Backend::Mysql,
+        match self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Mysql(_) => Backend::Mysql,
         }
+    }
+
+    /// SQL statements run so far through this database's connections.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.total()
     }
 }
 
@@ -77,13 +128,26 @@ pub async fn establish_sqlite(path: String) -> diesel::ConnectionResult<SqliteCo
 
 fn build_pool<C>(
     url: &DatabaseUrl,
-    mut config: ManagerConfig<C>,
+    establish: Establish<C>,
+    statements: &StatementCounter,
     settings: &PoolSettings,
 ) -> Pool<C>
 where
     C: PoolableConnection + 'static,
     AsyncDieselConnectionManager<C>: bb8::ManageConnection,
 {
+    let statements = statements.clone();
+    let mut config = ManagerConfig::<C>::default();
+    config.custom_setup = Box::new(move |url| {
+        let statements = statements.clone();
+        let connecting = establish(url.to_owned());
+        async move {
+            let mut connection = connecting.await?;
+            connection.set_instrumentation(statements.instrumentation());
+            Ok(connection)
+        }
+        .boxed()
+    });
     // A broken connection is detected after the failed query (`has_broken`) and dropped;
     // pinging on every checkout would add a round trip to every request.
     config.recycling_method = RecyclingMethod::Fast;

@@ -2,10 +2,16 @@
 //! `input` objects and payloads, errors with `extensions.code`) over the same service layer as
 //! REST. Resolvers parse, call a service function and shape the result; no SQL, no rules.
 
+mod articles;
+mod comments;
 mod context;
 pub mod error;
+mod loaders;
+mod profiles;
+mod types;
 mod users;
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -21,10 +27,19 @@ use crate::auth;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery);
+pub struct Query(
+    users::UserQuery,
+    profiles::ProfileQuery,
+    articles::ArticleQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation);
+pub struct Mutation(
+    users::UserMutation,
+    profiles::ProfileMutation,
+    articles::ArticleMutation,
+    comments::CommentMutation,
+);
 
 pub type ConduitSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -72,9 +87,25 @@ async fn execute(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let viewer = auth::viewer_from_headers(endpoint.state.tokens(), &headers);
+    let loader_viewer = viewer.as_ref().ok().copied().flatten();
+    let state = endpoint.state.clone();
     let request = request
         .into_inner()
-        .data(RequestViewer(viewer.map_err(std::sync::Arc::new)));
+        .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
+        .data(DataLoader::new(
+            loaders::CommentsByArticle {
+                state: state.clone(),
+                viewer: loader_viewer,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            loaders::ArticlesByAuthor {
+                state,
+                viewer: loader_viewer,
+            },
+            tokio::spawn,
+        ));
     endpoint.schema.execute(request).await.into()
 }
 

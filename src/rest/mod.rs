@@ -1,8 +1,12 @@
-//! The REST interface: the RealWorld routes under `/api`, in the RealWorld JSON shapes. Handlers
-//! parse input, call one service function and render its result; no SQL, no rules.
+//! The REST interface: the 19 RealWorld operations under `/api`, in the RealWorld JSON shapes.
+//! Handlers parse input, call one service function and render its result; no SQL, no rules.
 
+mod articles;
+mod comments;
 pub mod error;
 pub mod extract;
+mod profiles;
+mod tags;
 mod users;
 
 use axum::Router;
@@ -18,4 +22,33 @@ pub fn routes() -> Router<AppState> {
             "/api/user",
             get(users::current_user).put(users::update_user),
         )
+        .route("/api/profiles/{username}", get(profiles::get_profile))
+        .route(
+            "/api/profiles/{username}/follow",
+            post(profiles::follow).delete(profiles::unfollow),
+        )
+        .route("/api/articles/feed", get(articles::feed))
+        .route(
+            "/api/articles",
+            get(articles::list_articles).post(articles::create_article),
+        )
+        .route(
+            "/api/articles/{slug}",
+            get(articles::get_article)
+                .put(articles::update_article)
+                .delete(articles::delete_article),
+        )
+        .route(
+            "/api/articles/{slug}/favorite",
+            post(articles::favorite).delete(articles::unfavorite),
+        )
+        .route(
+            "/api/articles/{slug}/comments",
+            get(comments::list_comments).post(comments::add_comment),
+        )
+        .route(
+            "/api/articles/{slug}/comments/{id}",
+            axum::routing::delete(comments::delete_comment),
+        )
+        .route("/api/tags", get(tags::list_tags))
 }

@@ -5,7 +5,15 @@
 //!
 //! [`AppState`]: crate::state::AppState
 
+pub mod article_views;
+pub mod articles;
+pub mod comments;
 pub mod health;
+pub mod paging;
+pub mod profiles;
+pub mod slug;
+pub mod tags;
+pub mod timestamp;
 pub mod users;
 pub mod validation;
 

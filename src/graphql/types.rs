@@ -1,0 +1,174 @@
+//! GraphQL object types over the service's view types. Fields that reach beyond the view (an
+//! article's comments, an author's articles) go through the request's DataLoaders, so a list
+//! costs a fixed number of statements however many items it has.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
+
+use super::loaders::{ArticlesByAuthor, CommentsByArticle};
+use crate::service::article_views::Article;
+use crate::service::articles::ArticleList;
+use crate::service::comments::Comment;
+use crate::service::paging::Page;
+use crate::service::profiles::Profile;
+use crate::service::timestamp;
+
+/// How many of an author's articles `Profile.articles` returns at most.
+pub const AUTHOR_ARTICLES_MAX: usize = 20;
+
+pub struct ArticleNode(pub Article);
+
+#[Object(name = "Article")]
+impl ArticleNode {
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn body(&self) -> &str {
+        self.0.body.as_deref().unwrap_or_default()
+    }
+    /// Sorted alphabetically.
+    async fn tag_list(&self) -> &[String] {
+        &self.0.tag_list
+    }
+    /// UTC with milliseconds, e.g. `2016-02-18T03:22:56.637Z`.
+    async fn created_at(&self) -> String {
+        timestamp::format(&self.0.created_at)
+    }
+    async fn updated_at(&self) -> String {
+        timestamp::format(&self.0.updated_at)
+    }
+    async fn favorites_count(&self) -> i64 {
+        self.0.favorites_count
+    }
+    /// False for anonymous requests.
+    async fn viewer_has_favorited(&self) -> bool {
+        self.0.favorited
+    }
+    async fn author(&self) -> ProfileNode {
+        ProfileNode(self.0.author.clone())
+    }
+    /// Newest first.
+    async fn comments(&self, context: &Context<'_>) -> async_graphql::Result<Vec<CommentNode>> {
+        let loader = context.data_unchecked::<DataLoader<CommentsByArticle>>();
+        let comments = loader
+            .load_one(self.0.id)
+            .await
+            .map_err(|error| error.extend())?
+            .unwrap_or_default();
+        Ok(comments.into_iter().map(CommentNode).collect())
+    }
+}
+
+pub struct ProfileNode(pub Profile);
+
+#[Object(name = "Profile")]
+impl ProfileNode {
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+    async fn image(&self) -> Option<&str> {
+        self.0.image.as_deref()
+    }
+    /// False for anonymous requests.
+    async fn viewer_is_following(&self) -> bool {
+        self.0.following
+    }
+    /// The author's latest articles, newest first (at most 20).
+    async fn articles(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default = 5)] first: usize,
+    ) -> async_graphql::Result<Vec<ArticleNode>> {
+        let loader = context.data_unchecked::<DataLoader<ArticlesByAuthor>>();
+        let articles = loader
+            .load_one(self.0.user_id)
+            .await
+            .map_err(|error| error.extend())?
+            .unwrap_or_default();
+        Ok(articles
+            .into_iter()
+            .take(first.min(AUTHOR_ARTICLES_MAX))
+            .map(ArticleNode)
+            .collect())
+    }
+}
+
+pub struct CommentNode(pub Comment);
+
+#[Object(name = "Comment")]
+impl CommentNode {
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn created_at(&self) -> String {
+        timestamp::format(&self.0.created_at)
+    }
+    async fn updated_at(&self) -> String {
+        timestamp::format(&self.0.updated_at)
+    }
+    async fn author(&self) -> ProfileNode {
+        ProfileNode(self.0.author.clone())
+    }
+}
+
+/// Extra fields of an article connection.
+#[derive(SimpleObject)]
+pub struct ArticleConnectionFields {
+    /// All matches, not just this page.
+    pub total_count: i64,
+}
+
+pub type ArticleConnection = Connection<usize, ArticleNode, ArticleConnectionFields>;
+
+/// Relay paging (`first`, `after`) or offset paging (`first`, `offset`) as one [`Page`].
+pub fn page_from_arguments(
+    first: Option<i32>,
+    after: Option<String>,
+    offset: Option<i32>,
+) -> async_graphql::Result<Page> {
+    let start =
+        match after {
+            Some(cursor) => Some(cursor.parse::<i64>().map(|position| position + 1).map_err(
+                |_| {
+                    crate::error::AppError::invalid("after", "is not a cursor from this list")
+                        .extend()
+                },
+            )?),
+            None => offset.map(i64::from),
+        };
+    Page::new(first.map(i64::from), start).map_err(|error| error.extend())
+}
+
+/// A page of articles as a connection; cursors are positions in the whole list.
+pub fn connection(list: ArticleList, page: Page) -> ArticleConnection {
+    let start = usize::try_from(page.offset).unwrap_or_default();
+    let end = start + list.articles.len();
+    let total = usize::try_from(list.total).unwrap_or_default();
+    let mut connection = Connection::with_additional_fields(
+        start > 0,
+        end < total,
+        ArticleConnectionFields {
+            total_count: list.total,
+        },
+    );
+    connection.edges.extend(
+        list.articles
+            .into_iter()
+            .enumerate()
+            .map(|(index, article)| Edge::new(start + index, ArticleNode(article))),
+    );
+    connection
+}

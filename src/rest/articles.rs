@@ -1,0 +1,168 @@
+//! `/api/articles`, `/api/articles/feed`, `/api/articles/{slug}` and its `/favorite`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
+use super::users::present;
+use crate::error::AppError;
+use crate::service::article_views::Article;
+use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
+use crate::service::paging::Page;
+use crate::state::AppState;
+
+#[derive(Deserialize, Serialize)]
+pub struct ArticleEnvelope<T> {
+    pub article: T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticlesResponse {
+    articles: Vec<Article>,
+    articles_count: i64,
+}
+
+impl From<ArticleList> for ArticlesResponse {
+    fn from(list: ArticleList) -> Self {
+        ArticlesResponse {
+            articles: list.articles,
+            articles_count: list.total,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewArticleBody {
+    title: Option<String>,
+    description: Option<String>,
+    body: Option<String>,
+    tag_list: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateArticleBody {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    body: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    tag_list: Option<Option<Vec<String>>>,
+}
+
+type SingleArticle = Json<ArticleEnvelope<Article>>;
+
+fn page_of(query: &HashMap<String, String>) -> Result<Page, AppError> {
+    Page::parse(
+        query.get("limit").map(String::as_str),
+        query.get("offset").map(String::as_str),
+    )
+}
+
+/// `GET /api/articles?tag=&author=&favorited=&limit=&offset=`
+pub async fn list_articles(
+    State(state): State<AppState>,
+    MaybeAuthUser(viewer): MaybeAuthUser,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<ArticlesResponse>, AppError> {
+    let page = page_of(&query)?;
+    let filter = ArticleFilter {
+        tag: query.get("tag").cloned(),
+        author: query.get("author").cloned(),
+        favorited_by: query.get("favorited").cloned(),
+    };
+    let list = articles::list_articles(&state, viewer, &filter, page, false).await?;
+    Ok(Json(list.into()))
+}
+
+/// `GET /api/articles/feed?limit=&offset=`
+pub async fn feed(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<ArticlesResponse>, AppError> {
+    let page = page_of(&query)?;
+    let list = articles::feed(&state, viewer, page, false).await?;
+    Ok(Json(list.into()))
+}
+
+/// `GET /api/articles/{slug}`
+pub async fn get_article(
+    State(state): State<AppState>,
+    MaybeAuthUser(viewer): MaybeAuthUser,
+    Path(slug): Path<String>,
+) -> Result<SingleArticle, AppError> {
+    let article = articles::get_article(&state, viewer, &slug).await?;
+    Ok(Json(ArticleEnvelope { article }))
+}
+
+/// `POST /api/articles` → 201
+pub async fn create_article(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    JsonBody(body): JsonBody<ArticleEnvelope<NewArticleBody>>,
+) -> Result<(StatusCode, SingleArticle), AppError> {
+    let input = NewArticle {
+        title: body.article.title,
+        description: body.article.description,
+        body: body.article.body,
+        tag_list: body.article.tag_list,
+    };
+    let article = articles::create_article(&state, viewer, input).await?;
+    Ok((StatusCode::CREATED, Json(ArticleEnvelope { article })))
+}
+
+/// `PUT /api/articles/{slug}`: partial update by the author.
+pub async fn update_article(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    Path(slug): Path<String>,
+    JsonBody(body): JsonBody<ArticleEnvelope<UpdateArticleBody>>,
+) -> Result<SingleArticle, AppError> {
+    let input = ArticleUpdate {
+        title: body.article.title,
+        description: body.article.description,
+        body: body.article.body,
+        tag_list: body.article.tag_list,
+    };
+    let article = articles::update_article(&state, viewer, &slug, input).await?;
+    Ok(Json(ArticleEnvelope { article }))
+}
+
+/// `DELETE /api/articles/{slug}` → 204
+pub async fn delete_article(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, AppError> {
+    articles::delete_article(&state, viewer, &slug).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/articles/{slug}/favorite` (no body needed)
+pub async fn favorite(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    Path(slug): Path<String>,
+) -> Result<SingleArticle, AppError> {
+    let article = articles::favorite(&state, viewer, &slug).await?;
+    Ok(Json(ArticleEnvelope { article }))
+}
+
+/// `DELETE /api/articles/{slug}/favorite`
+pub async fn unfavorite(
+    State(state): State<AppState>,
+    AuthUser(viewer): AuthUser,
+    Path(slug): Path<String>,
+) -> Result<SingleArticle, AppError> {
+    let article = articles::unfavorite(&state, viewer, &slug).await?;
+    Ok(Json(ArticleEnvelope { article }))
+}

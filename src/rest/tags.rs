@@ -1,0 +1,21 @@
+//! `/api/tags`
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::service::tags;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct TagsResponse {
+    tags: Vec<String>,
+}
+
+/// `GET /api/tags`: every tag in use, most used first.
+pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagsResponse>, AppError> {
+    Ok(Json(TagsResponse {
+        tags: tags::list_tags(&state).await?,
+    }))
+}

@@ -1,0 +1,476 @@
+//! Articles: lists (with filters and the feed), reading, writing, deleting and favorites.
+
+use std::collections::HashMap;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
+
+use super::article_views::{Article, decorate};
+use super::paging::Page;
+use super::slug::{slugify, with_suffix};
+use super::tags::validate_tag_list;
+use super::validation::Validator;
+use crate::auth::Viewer;
+use crate::db::dialect::Dialect as _;
+use crate::db::error::unique_violation;
+use crate::db::models::{
+    ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow, NewTagRow,
+};
+use crate::db::schema::{article_tags, articles, favorites, follows, tags, users};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::with_connection;
+
+pub const TITLE_MAX_CHARS: usize = 255;
+pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
+pub const BODY_MAX_CHARS: usize = 100_000;
+/// Attempts at a unique slug before giving up (each after the first adds a random suffix).
+const SLUG_ATTEMPTS: usize = 8;
+
+const ARTICLE_NOT_FOUND: AppError = AppError::NotFound {
+    resource: "article",
+};
+const ARTICLE_FORBIDDEN: AppError = AppError::Forbidden {
+    resource: "article",
+};
+
+/// Which articles a list shows; the filters combine with AND.
+#[derive(Debug, Default, Clone)]
+pub struct ArticleFilter {
+    pub tag: Option<String>,
+    /// Username of the author.
+    pub author: Option<String>,
+    /// Username of a user who favorited the articles.
+    pub favorited_by: Option<String>,
+}
+
+/// A page of articles and the total number of matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleList {
+    pub articles: Vec<Article>,
+    pub total: i64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct NewArticle {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub tag_list: Option<Vec<String>>,
+}
+
+/// A partial update: `None` keeps the field, `Some(None)` is an explicit `null` (refused).
+#[derive(Debug, Default, Clone)]
+pub struct ArticleUpdate {
+    pub title: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub body: Option<Option<String>>,
+    pub tag_list: Option<Option<Vec<String>>>,
+}
+
+/// The articles matching a filter (and, for the feed, written by someone `followed_by` follows),
+/// as one boxed query per backend. A macro, because the boxed query's type depends on the backend.
+macro_rules! matching_articles {
+    ($filter:expr, $followed_by:expr, $select:expr) => {{
+        let filter: &ArticleFilter = $filter;
+        let followed_by: Option<i32> = $followed_by;
+        let mut query = articles::table.select($select).into_boxed();
+        if let Some(tag) = &filter.tag {
+            query = query.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::name.eq(tag))
+                        .select(article_tags::article_id),
+                ),
+            );
+        }
+        if let Some(author) = &filter.author {
+            query = query.filter(
+                articles::author_id.eq_any(
+                    users::table
+                        .filter(users::username.eq(author))
+                        .select(users::id),
+                ),
+            );
+        }
+        if let Some(favorited_by) = &filter.favorited_by {
+            query = query.filter(
+                articles::id.eq_any(
+                    favorites::table
+                        .inner_join(users::table)
+                        .filter(users::username.eq(favorited_by))
+                        .select(favorites::article_id),
+                ),
+            );
+        }
+        if let Some(follower_id) = followed_by {
+            query = query.filter(
+                articles::author_id.eq_any(
+                    follows::table
+                        .filter(follows::follower_id.eq(follower_id))
+                        .select(follows::followee_id),
+                ),
+            );
+        }
+        query
+    }};
+}
+
+/// Links `tag_list` to the article, creating the tags that do not exist yet: three statements
+/// whatever the number of tags. Used inside the create and update transactions.
+macro_rules! attach_tags {
+    ($conn:expr, $article_id:expr, $tag_list:expr) => {{
+        let tag_list: &[String] = $tag_list;
+        let article_id: i32 = $article_id;
+        if !tag_list.is_empty() {
+            let new_tags: Vec<NewTagRow> = tag_list
+                .iter()
+                .map(|name| NewTagRow { name: name.clone() })
+                .collect();
+            $conn.insert_missing_tags(new_tags).await?;
+            let tag_ids: Vec<i32> = tags::table
+                .filter(tags::name.eq_any(tag_list))
+                .select(tags::id)
+                .load($conn)
+                .await?;
+            let links: Vec<ArticleTagRow> = tag_ids
+                .into_iter()
+                .map(|tag_id| ArticleTagRow { article_id, tag_id })
+                .collect();
+            $conn.insert_article_tags(links).await?;
+        }
+    }};
+}
+
+/// Articles matching `filter`, newest first (ties: newest id first).
+pub async fn list_articles(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    filter: &ArticleFilter,
+    page: Page,
+    with_body: bool,
+) -> Result<ArticleList, AppError> {
+    load_list(state, viewer, filter, None, page, with_body).await
+}
+
+/// Articles by the users the viewer follows, newest first.
+pub async fn feed(
+    state: &AppState,
+    viewer: Viewer,
+    page: Page,
+    with_body: bool,
+) -> Result<ArticleList, AppError> {
+    let filter = ArticleFilter::default();
+    load_list(
+        state,
+        Some(viewer),
+        &filter,
+        Some(viewer.user_id),
+        page,
+        with_body,
+    )
+    .await
+}
+
+async fn load_list(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    filter: &ArticleFilter,
+    followed_by: Option<i32>,
+    page: Page,
+    with_body: bool,
+) -> Result<ArticleList, AppError> {
+    let (rows, total) = with_connection!(state.db(), |conn| {
+        let rows: Vec<ArticleRow> =
+            matching_articles!(filter, followed_by, ArticleRow::as_select())
+                .order((articles::created_at.desc(), articles::id.desc()))
+                .limit(page.limit)
+                .offset(page.offset)
+                .load(conn)
+                .await?;
+        let total: i64 = matching_articles!(filter, followed_by, count_star())
+            .get_result(conn)
+            .await?;
+        (rows, total)
+    });
+    let articles = decorate(state, viewer, rows, with_body).await?;
+    Ok(ArticleList { articles, total })
+}
+
+pub async fn get_article(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    slug: &str,
+) -> Result<Article, AppError> {
+    let row = find_article(state, slug).await?;
+    single(state, viewer, row).await
+}
+
+pub async fn create_article(
+    state: &AppState,
+    viewer: Viewer,
+    input: NewArticle,
+) -> Result<Article, AppError> {
+    let mut validator = Validator::default();
+    let title = validator.required("title", input.title, TITLE_MAX_CHARS);
+    let description = validator.required("description", input.description, DESCRIPTION_MAX_CHARS);
+    let body = validator.required("body", input.body, BODY_MAX_CHARS);
+    let tag_list = validate_tag_list(&mut validator, input.tag_list.unwrap_or_default());
+    validator.finish()?;
+
+    let now = super::now();
+    let base_slug = slugify(&title);
+    let article_id = with_connection!(state.db(), |conn| {
+        conn.transaction::<i32, AppError, _>(async |conn| {
+            let mut slug = base_slug.clone();
+            let mut attempt = 1;
+            let article_id = loop {
+                let row = NewArticleRow {
+                    slug: &slug,
+                    title: &title,
+                    description: &description,
+                    body: &body,
+                    author_id: viewer.user_id,
+                    created_at: now,
+                    updated_at: now,
+                };
+                // A savepoint per attempt: a slug collision must not abort the transaction.
+                let inserted = conn
+                    .transaction::<i32, diesel::result::Error, _>(async |conn| {
+                        diesel::insert_into(articles::table)
+                            .values(&row)
+                            .execute(conn)
+                            .await?;
+                        conn.last_insert_id().await
+                    })
+                    .await;
+                match inserted {
+                    Ok(id) => break id,
+                    Err(error) if unique_violation(&error).is_some() && attempt < SLUG_ATTEMPTS => {
+                        attempt += 1;
+                        slug = with_suffix(&base_slug);
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            };
+            attach_tags!(conn, article_id, &tag_list);
+            Ok(article_id)
+        })
+        .await?
+    });
+    let row = find_article_by_id(state, article_id).await?;
+    single(state, Some(viewer), row).await
+}
+
+pub async fn update_article(
+    state: &AppState,
+    viewer: Viewer,
+    slug: &str,
+    input: ArticleUpdate,
+) -> Result<Article, AppError> {
+    let article = find_article(state, slug).await?;
+    if article.author_id != viewer.user_id {
+        return Err(ARTICLE_FORBIDDEN);
+    }
+    let mut validator = Validator::default();
+    let title = input
+        .title
+        .map(|value| validator.required("title", value, TITLE_MAX_CHARS));
+    let description = input
+        .description
+        .map(|value| validator.required("description", value, DESCRIPTION_MAX_CHARS));
+    let body = input
+        .body
+        .map(|value| validator.required("body", value, BODY_MAX_CHARS));
+    let tag_list = match input.tag_list {
+        None => None,
+        Some(None) => {
+            validator.add("tagList", "can't be null (send [] to remove every tag)");
+            None
+        }
+        Some(Some(tags)) => Some(validate_tag_list(&mut validator, tags)),
+    };
+    validator.finish()?;
+
+    // Changing the title makes a new slug; everything else keeps it.
+    let base_slug = title
+        .as_deref()
+        .filter(|title| *title != article.title)
+        .map(slugify);
+    // updatedAt must move forward on every update, even two within one millisecond.
+    let updated_at = super::now().max(article.updated_at + chrono::Duration::milliseconds(1));
+    let article_id = article.id;
+    with_connection!(state.db(), |conn| {
+        conn.transaction::<(), AppError, _>(async |conn| {
+            let mut slug = base_slug.clone();
+            let mut attempt = 1;
+            loop {
+                let changes = ArticleChangeset {
+                    slug: slug.clone(),
+                    title: title.clone(),
+                    description: description.clone(),
+                    body: body.clone(),
+                    updated_at: Some(updated_at),
+                };
+                let updated = conn
+                    .transaction::<usize, diesel::result::Error, _>(async |conn| {
+                        diesel::update(articles::table.find(article_id))
+                            .set(&changes)
+                            .execute(conn)
+                            .await
+                    })
+                    .await;
+                match updated {
+                    Ok(_) => break,
+                    Err(error)
+                        if unique_violation(&error).is_some()
+                            && attempt < SLUG_ATTEMPTS
+                            && base_slug.is_some() =>
+                    {
+                        attempt += 1;
+                        slug = base_slug.as_deref().map(with_suffix);
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            if let Some(tag_list) = &tag_list {
+                diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+                    .execute(conn)
+                    .await?;
+                attach_tags!(conn, article_id, tag_list);
+            }
+            Ok(())
+        })
+        .await?
+    });
+    let row = find_article_by_id(state, article_id).await?;
+    single(state, Some(viewer), row).await
+}
+
+pub async fn delete_article(state: &AppState, viewer: Viewer, slug: &str) -> Result<(), AppError> {
+    let article = find_article(state, slug).await?;
+    if article.author_id != viewer.user_id {
+        return Err(ARTICLE_FORBIDDEN);
+    }
+    // Tags links, favorites and comments go with it (ON DELETE CASCADE).
+    with_connection!(state.db(), |conn| {
+        diesel::delete(articles::table.find(article.id))
+            .execute(conn)
+            .await?
+    });
+    Ok(())
+}
+
+/// Favorites an article; favoriting twice counts once (the primary key decides).
+pub async fn favorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
+    let article = find_article(state, slug).await?;
+    let row = FavoriteRow {
+        user_id: viewer.user_id,
+        article_id: article.id,
+        created_at: super::now(),
+    };
+    with_connection!(state.db(), |conn| {
+        match diesel::insert_into(favorites::table)
+            .values(&row)
+            .execute(conn)
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if unique_violation(&error).is_some() => {}
+            Err(error) => return Err(error.into()),
+        }
+    });
+    single(state, Some(viewer), article).await
+}
+
+pub async fn unfavorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
+    let article = find_article(state, slug).await?;
+    with_connection!(state.db(), |conn| {
+        diesel::delete(
+            favorites::table
+                .filter(favorites::user_id.eq(viewer.user_id))
+                .filter(favorites::article_id.eq(article.id)),
+        )
+        .execute(conn)
+        .await?
+    });
+    single(state, Some(viewer), article).await
+}
+
+/// The latest `per_author` articles of each author (with bodies), for batch loaders: a fixed
+/// number of statements for any number of authors. Reads every article id of those authors from
+/// the (author, created_at, id) index and keeps the newest of each.
+pub async fn latest_by_authors(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    author_ids: &[i32],
+    per_author: usize,
+) -> Result<HashMap<i32, Vec<Article>>, AppError> {
+    if author_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<ArticleRow> = with_connection!(state.db(), |conn| {
+        articles::table
+            .filter(articles::author_id.eq_any(author_ids))
+            .order((articles::created_at.desc(), articles::id.desc()))
+            .select(ArticleRow::as_select())
+            .load(conn)
+            .await?
+    });
+    let mut taken: HashMap<i32, usize> = HashMap::new();
+    let newest: Vec<ArticleRow> = rows
+        .into_iter()
+        .filter(|row| {
+            let count = taken.entry(row.author_id).or_default();
+            *count += 1;
+            *count <= per_author
+        })
+        .collect();
+    let mut by_author: HashMap<i32, Vec<Article>> = HashMap::new();
+    for article in decorate(state, viewer, newest, true).await? {
+        by_author
+            .entry(article.author.user_id)
+            .or_default()
+            .push(article);
+    }
+    Ok(by_author)
+}
+
+/// The article with `slug`, or 404 `article`.
+pub async fn find_article(state: &AppState, slug: &str) -> Result<ArticleRow, AppError> {
+    with_connection!(state.db(), |conn| {
+        articles::table
+            .filter(articles::slug.eq(slug))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(ARTICLE_NOT_FOUND)
+    })
+}
+
+async fn find_article_by_id(state: &AppState, id: i32) -> Result<ArticleRow, AppError> {
+    with_connection!(state.db(), |conn| {
+        articles::table
+            .find(id)
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(ARTICLE_NOT_FOUND)
+    })
+}
+
+/// One article with its body, decorated for the viewer.
+async fn single(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    row: ArticleRow,
+) -> Result<Article, AppError> {
+    decorate(state, viewer, vec![row], true)
+        .await?
+        .pop()
+        .ok_or(ARTICLE_NOT_FOUND)
+}

@@ -1,0 +1,88 @@
+//! Offset paging for every list: `limit` 1–100 (default 20), `offset` from 0.
+
+use crate::error::AppError;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+/// Far beyond any real list; keeps the number inside every backend's integer types.
+pub const MAX_OFFSET: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+impl Page {
+    pub fn new(limit: Option<i64>, offset: Option<i64>) -> Result<Page, AppError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = offset.unwrap_or(0);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AppError::invalid("limit", LIMIT_RULE));
+        }
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(AppError::invalid("offset", OFFSET_RULE));
+        }
+        Ok(Page { limit, offset })
+    }
+
+    /// Reads `limit` and `offset` as sent in a query string.
+    pub fn parse(limit: Option<&str>, offset: Option<&str>) -> Result<Page, AppError> {
+        let number = |value: Option<&str>, field: &str, rule: &str| {
+            value
+                .map(|text| {
+                    text.trim()
+                        .parse::<i64>()
+                        .map_err(|_| AppError::invalid(field, rule))
+                })
+                .transpose()
+        };
+        Page::new(
+            number(limit, "limit", LIMIT_RULE)?,
+            number(offset, "offset", OFFSET_RULE)?,
+        )
+    }
+}
+
+const LIMIT_RULE: &str = "must be a whole number from 1 to 100";
+const OFFSET_RULE: &str = "must be a whole number from 0 to 1000000000";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_offsets_are_checked() {
+        assert_eq!(Page::parse(None, None).unwrap(), Page::default());
+        assert_eq!(
+            Page::parse(Some("5"), Some("10")).unwrap(),
+            Page {
+                limit: 5,
+                offset: 10
+            }
+        );
+        for (limit, offset) in [
+            ("0", "0"),
+            ("-1", "0"),
+            ("101", "0"),
+            ("abc", "0"),
+            ("1", "-5"),
+            ("1", "99999999999999999999"),
+            ("1", "x"),
+        ] {
+            assert!(
+                Page::parse(Some(limit), Some(offset)).is_err(),
+                "{limit} {offset}"
+            );
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Tags: the rules for an article's tag list and the list of tags in use.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::validation::Validator;
+use crate::db::schema::{article_tags, tags};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::with_connection;
+
+pub const MAX_TAGS: usize = 20;
+pub const TAG_MAX_CHARS: usize = 64;
+
+/// Trimmed, de-duplicated and sorted; blank or over-long tags and too many tags are refused.
+pub fn validate_tag_list(validator: &mut Validator, tags: Vec<String>) -> Vec<String> {
+    if tags.len() > MAX_TAGS {
+        validator.add(
+            "tagList",
+            format!("is too long (maximum is {MAX_TAGS} tags)"),
+        );
+        return Vec::new();
+    }
+    let mut clean: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = tag.trim().to_owned();
+        if tag.is_empty() {
+            validator.add("tagList", "can't contain blank tags");
+        } else if tag.chars().count() > TAG_MAX_CHARS {
+            validator.add(
+                "tagList",
+                format!("can't contain tags longer than {TAG_MAX_CHARS} characters"),
+            );
+        } else {
+            clean.push(tag);
+        }
+    }
+    clean.sort();
+    clean.dedup();
+    clean
+}
+
+/// Every tag used by at least one article, most used first.
+pub async fn list_tags(state: &AppState) -> Result<Vec<String>, AppError> {
+    let names = with_connection!(state.db(), |conn| {
+        tags::table
+            .inner_join(article_tags::table)
+            .group_by((tags::id, tags::name))
+            .select(tags::name)
+            .order((count_star().desc(), tags::name.asc()))
+            .load::<String>(conn)
+            .await?
+    });
+    Ok(names)
+}
