@@ -19,7 +19,7 @@ use tower::ServiceExt as _;
 
 pub const SECRET: &str = "integration-test-secret-at-least-32-bytes";
 /// Small, so that the oversized-body tests stay fast.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub struct TestApp {
     pub router: Router,
@@ -162,6 +162,70 @@ impl TestApp {
         };
         row.await.expect("read user")
     }
+}
+
+impl TestApp {
+    /// Creates an article as the owner of `token`; returns the article JSON.
+    pub async fn create_article(&self, token: &str, title: &str, tags: &[&str]) -> Value {
+        let body = json!({"article": {
+            "title": title,
+            "description": format!("About {title}"),
+            "body": format!("The body of {title}."),
+            "tagList": tags,
+        }});
+        let response = self
+            .rest("POST", "/api/articles", Some(token), Some(body))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{:?}", response.body);
+        response.body["article"].clone()
+    }
+
+    /// SQL statements run so far by this app's connections.
+    pub fn statements(&self) -> u64 {
+        self.state.db().statements_run()
+    }
+
+    /// Rows in the domain's tables, to prove that refused requests wrote nothing.
+    pub async fn row_counts(&self) -> [i64; 5] {
+        use conduit::db::schema::{article_tags, articles, comments, favorites, follows};
+        use diesel::QueryDsl as _;
+        let counts = async {
+            Ok::<[i64; 5], AppError>(with_connection!(self.state.db(), |conn| {
+                [
+                    articles::table.count().get_result::<i64>(conn).await?,
+                    article_tags::table.count().get_result::<i64>(conn).await?,
+                    comments::table.count().get_result::<i64>(conn).await?,
+                    favorites::table.count().get_result::<i64>(conn).await?,
+                    follows::table.count().get_result::<i64>(conn).await?,
+                ]
+            }))
+        };
+        counts.await.expect("count rows")
+    }
+}
+
+/// `2016-02-18T03:22:56.637Z`: UTC, milliseconds, `T` and `Z`.
+pub fn is_millisecond_utc(value: &Value) -> bool {
+    let Some(text) = value.as_str() else {
+        return false;
+    };
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    bytes.len() == 24
+        && digits(0..4)
+        && bytes[4] == b'-'
+        && digits(5..7)
+        && bytes[7] == b'-'
+        && digits(8..10)
+        && bytes[10] == b'T'
+        && digits(11..13)
+        && bytes[13] == b':'
+        && digits(14..16)
+        && bytes[16] == b':'
+        && digits(17..19)
+        && bytes[19] == b'.'
+        && digits(20..23)
+        && bytes[23] == b'Z'
 }
 
 pub fn registration(name: &str) -> Value {

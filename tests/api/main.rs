@@ -3,9 +3,13 @@
 
 mod harness;
 
+mod articles_rest;
 mod binary;
+mod comments_rest;
 mod graphql_schema;
+mod lists_rest;
 mod parity;
+mod profiles_rest;
 mod users_graphql;
 mod users_rest;
 mod users_rest_bad_input;
