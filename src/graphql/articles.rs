@@ -1,9 +1,12 @@
 //! Articles in GraphQL: lookups, lists as connections, the feed, tags, and the article mutations.
 
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{
+    Context, ErrorExtensions as _, InputObject, MaybeUndefined, Object, SimpleObject,
+};
 
 use super::context::ContextExt as _;
 use super::error::graphql_error;
+use super::loaders::prime_for_articles;
 use super::types::{ArticleConnection, ArticleNode, connection, page_from_arguments};
 use crate::service::articles::{self, ArticleFilter, ArticleUpdate, NewArticle};
 use crate::service::tags;
@@ -49,6 +52,9 @@ impl ArticleQuery {
         let list = articles::list_articles(context.state(), context.viewer()?, &filter, page, true)
             .await
             .map_err(graphql_error)?;
+        prime_for_articles(context, &list.articles)
+            .await
+            .map_err(|error| error.extend())?;
         Ok(connection(list, page))
     }
 
@@ -65,6 +71,9 @@ impl ArticleQuery {
         let list = articles::feed(context.state(), viewer, page, true)
             .await
             .map_err(graphql_error)?;
+        prime_for_articles(context, &list.articles)
+            .await
+            .map_err(|error| error.extend())?;
         Ok(connection(list, page))
     }
 

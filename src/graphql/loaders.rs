@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use crate::auth::Viewer;
 use crate::error::AppError;
@@ -14,6 +15,64 @@ use crate::service::comments::{self, Comment};
 use crate::state::AppState;
 
 use super::types::AUTHOR_ARTICLES_MAX;
+
+/// The loaders as the request holds them (per request, with a cache so that they can be primed).
+pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
+
+/// Loads, in one batch per loader, what the selection under a list of articles will ask for, and
+/// primes the loaders with it. DataLoaders alone batch only what arrives within their delay, so a
+/// slow page could split into several batches; priming makes the count fixed.
+pub async fn prime_for_articles(
+    context: &Context<'_>,
+    articles: &[Article],
+) -> Result<(), Arc<AppError>> {
+    let selection = context.look_ahead();
+    let nodes = [
+        selection.field("edges").field("node"),
+        selection.field("nodes"),
+    ];
+    if nodes.iter().any(|node| node.field("comments").exists()) {
+        let ids: Vec<i32> = articles.iter().map(|article| article.id).collect();
+        prime(
+            context.data_unchecked::<RequestLoader<CommentsByArticle>>(),
+            ids,
+        )
+        .await?;
+    }
+    if nodes
+        .iter()
+        .any(|node| node.field("author").field("articles").exists())
+    {
+        let mut ids: Vec<i32> = articles
+            .iter()
+            .map(|article| article.author.user_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        prime(
+            context.data_unchecked::<RequestLoader<ArticlesByAuthor>>(),
+            ids,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn prime<T>(loader: &RequestLoader<T>, keys: Vec<i32>) -> Result<(), Arc<AppError>>
+where
+    T: Loader<i32, Error = Arc<AppError>>,
+    T::Value: Default,
+{
+    let mut values = loader.loader().load(&keys).await?;
+    // Keys without a value (no comments, no articles) are primed too, as empty.
+    loader
+        .feed_many(keys.into_iter().map(|key| {
+            let value = values.remove(&key).unwrap_or_default();
+            (key, value)
+        }))
+        .await;
+    Ok(())
+}
 
 /// An article's comments, newest first, keyed by article id.
 pub struct CommentsByArticle {

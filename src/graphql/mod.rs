@@ -11,7 +11,7 @@ mod profiles;
 mod types;
 mod users;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -92,19 +92,21 @@ async fn execute(
     let request = request
         .into_inner()
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
-        .data(DataLoader::new(
+        .data(DataLoader::with_cache(
             loaders::CommentsByArticle {
                 state: state.clone(),
                 viewer: loader_viewer,
             },
             tokio::spawn,
+            HashMapCache::default(),
         ))
-        .data(DataLoader::new(
+        .data(DataLoader::with_cache(
             loaders::ArticlesByAuthor {
                 state,
                 viewer: loader_viewer,
             },
             tokio::spawn,
+            HashMapCache::default(),
         ));
     endpoint.schema.execute(request).await.into()
 }

@@ -3,10 +3,9 @@
 //! costs a fixed number of statements however many items it has.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
 
-use super::loaders::{ArticlesByAuthor, CommentsByArticle};
+use super::loaders::{ArticlesByAuthor, CommentsByArticle, RequestLoader};
 use crate::service::article_views::Article;
 use crate::service::articles::ArticleList;
 use crate::service::comments::Comment;
@@ -56,7 +55,7 @@ impl ArticleNode {
     }
     /// Newest first.
     async fn comments(&self, context: &Context<'_>) -> async_graphql::Result<Vec<CommentNode>> {
-        let loader = context.data_unchecked::<DataLoader<CommentsByArticle>>();
+        let loader = context.data_unchecked::<RequestLoader<CommentsByArticle>>();
         let comments = loader
             .load_one(self.0.id)
             .await
@@ -89,7 +88,7 @@ impl ProfileNode {
         context: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> async_graphql::Result<Vec<ArticleNode>> {
-        let loader = context.data_unchecked::<DataLoader<ArticlesByAuthor>>();
+        let loader = context.data_unchecked::<RequestLoader<ArticlesByAuthor>>();
         let articles = loader
             .load_one(self.0.user_id)
             .await

@@ -10,6 +10,8 @@ mod graphql_schema;
 mod lists_rest;
 mod parity;
 mod profiles_rest;
+mod races;
+mod statement_counts;
 mod users_graphql;
 mod users_rest;
 mod users_rest_bad_input;
