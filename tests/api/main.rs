@@ -6,6 +6,8 @@ mod harness;
 mod articles_rest;
 mod binary;
 mod comments_rest;
+mod domain_graphql;
+mod domain_parity;
 mod graphql_schema;
 mod lists_rest;
 mod parity;
