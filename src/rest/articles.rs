@@ -6,6 +6,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
 use super::users::present;
@@ -15,12 +18,12 @@ use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, 
 use crate::service::paging::Page;
 use crate::state::AppState;
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 pub struct ArticleEnvelope<T> {
     pub article: T,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesResponse {
     articles: Vec<Article>,
@@ -36,7 +39,7 @@ impl From<ArticleList> for ArticlesResponse {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewArticleBody {
     title: Option<String>,
@@ -45,7 +48,7 @@ pub struct NewArticleBody {
     tag_list: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateArticleBody {
     #[serde(default, deserialize_with = "present")]
@@ -68,6 +71,13 @@ fn page_of(query: &HashMap<String, String>) -> Result<Page, AppError> {
 }
 
 /// `GET /api/articles?tag=&author=&favorited=&limit=&offset=`
+#[utoipa::path(get, path = "/api/articles", operation_id = "GetArticles", tag = "Articles",
+    params(("tag" = Option<String>, Query, description = "Only articles with this tag"),
+        ("author" = Option<String>, Query, description = "Only articles by this username"),
+        ("favorited" = Option<String>, Query, description = "Only articles favorited by this username"),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20"),
+        ("offset" = Option<i64>, Query, description = "Items to skip, default 0")), security((), ("Token" = [])),
+    responses((status = 200, description = "Newest first; items have no body", body = ArticlesResponse), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn list_articles(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -84,6 +94,9 @@ pub async fn list_articles(
 }
 
 /// `GET /api/articles/feed?limit=&offset=`
+#[utoipa::path(get, path = "/api/articles/feed", operation_id = "GetArticlesFeed", tag = "Articles",
+    params(("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)), security(("Token" = [])),
+    responses((status = 200, body = ArticlesResponse), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn feed(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -95,6 +108,9 @@ pub async fn feed(
 }
 
 /// `GET /api/articles/{slug}`
+#[utoipa::path(get, path = "/api/articles/{slug}", operation_id = "GetArticle", tag = "Articles",
+    params(("slug" = String, Path)), security((), ("Token" = [])),
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn get_article(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -105,6 +121,9 @@ pub async fn get_article(
 }
 
 /// `POST /api/articles` → 201
+#[utoipa::path(post, path = "/api/articles", operation_id = "CreateArticle", tag = "Articles",
+    request_body = ArticleEnvelope<NewArticleBody>, security(("Token" = [])),
+    responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn create_article(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -121,6 +140,9 @@ pub async fn create_article(
 }
 
 /// `PUT /api/articles/{slug}`: partial update by the author.
+#[utoipa::path(put, path = "/api/articles/{slug}", operation_id = "UpdateArticle", tag = "Articles",
+    params(("slug" = String, Path)), request_body = ArticleEnvelope<UpdateArticleBody>, security(("Token" = [])),
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn update_article(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -138,6 +160,9 @@ pub async fn update_article(
 }
 
 /// `DELETE /api/articles/{slug}` → 204
+#[utoipa::path(delete, path = "/api/articles/{slug}", operation_id = "DeleteArticle", tag = "Articles",
+    params(("slug" = String, Path)), security(("Token" = [])),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn delete_article(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -148,6 +173,9 @@ pub async fn delete_article(
 }
 
 /// `POST /api/articles/{slug}/favorite` (no body needed)
+#[utoipa::path(post, path = "/api/articles/{slug}/favorite", operation_id = "CreateArticleFavorite", tag = "Favorites",
+    params(("slug" = String, Path)), security(("Token" = [])),
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn favorite(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -158,6 +186,9 @@ pub async fn favorite(
 }
 
 /// `DELETE /api/articles/{slug}/favorite`
+#[utoipa::path(delete, path = "/api/articles/{slug}/favorite", operation_id = "DeleteArticleFavorite", tag = "Favorites",
+    params(("slug" = String, Path)), security(("Token" = [])),
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn unfavorite(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

@@ -4,33 +4,39 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
 use crate::error::AppError;
 use crate::service::comments::{self, Comment};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewCommentEnvelope {
     comment: NewCommentBody,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewCommentBody {
     body: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommentEnvelope {
     comment: Comment,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommentsEnvelope {
     comments: Vec<Comment>,
 }
 
 /// `GET /api/articles/{slug}/comments`
+#[utoipa::path(get, path = "/api/articles/{slug}/comments", operation_id = "GetArticleComments", tag = "Comments",
+    params(("slug" = String, Path)), security((), ("Token" = [])),
+    responses((status = 200, body = CommentsEnvelope), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn list_comments(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -41,6 +47,9 @@ pub async fn list_comments(
 }
 
 /// `POST /api/articles/{slug}/comments` → 201
+#[utoipa::path(post, path = "/api/articles/{slug}/comments", operation_id = "CreateArticleComment", tag = "Comments",
+    params(("slug" = String, Path)), request_body = NewCommentEnvelope, security(("Token" = [])),
+    responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn add_comment(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -52,6 +61,10 @@ pub async fn add_comment(
 }
 
 /// `DELETE /api/articles/{slug}/comments/{id}` → 204
+#[utoipa::path(delete, path = "/api/articles/{slug}/comments/{id}", operation_id = "DeleteArticleComment", tag = "Comments",
+    params(("slug" = String, Path), ("id" = i32, Path)), security(("Token" = [])),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the comment's author", body = ErrorBody),
+        (status = 404, description = "Unknown article or comment", body = ErrorBody)))]
 pub async fn delete_comment(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

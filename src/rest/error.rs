@@ -8,6 +8,16 @@ use serde_json::json;
 
 use crate::error::AppError;
 
+/// Every error: `{"errors": {"<field or resource>": ["<message>", …]}}`.
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the error JSON for the OpenAPI document"
+)]
+pub struct ErrorBody {
+    errors: std::collections::BTreeMap<String, Vec<String>>,
+}
+
 pub fn status(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,

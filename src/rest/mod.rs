@@ -5,6 +5,7 @@ mod articles;
 mod comments;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 mod profiles;
 mod tags;
 mod users;
@@ -51,4 +52,5 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(comments::delete_comment),
         )
         .route("/api/tags", get(tags::list_tags))
+        .merge(openapi::routes())
 }

@@ -3,18 +3,24 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::ErrorBody;
 
 use super::extract::{AuthUser, MaybeAuthUser};
 use crate::error::AppError;
 use crate::service::profiles::{self, Profile};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProfileEnvelope {
     pub profile: Profile,
 }
 
 /// `GET /api/profiles/{username}`
+#[utoipa::path(get, path = "/api/profiles/{username}", operation_id = "GetProfileByUsername", tag = "Profile",
+    params(("username" = String, Path)), security((), ("Token" = [])),
+    responses((status = 200, body = ProfileEnvelope), (status = 404, description = "Unknown user", body = ErrorBody)))]
 pub async fn get_profile(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -25,6 +31,9 @@ pub async fn get_profile(
 }
 
 /// `POST /api/profiles/{username}/follow` (any body is ignored)
+#[utoipa::path(post, path = "/api/profiles/{username}/follow", operation_id = "FollowUserByUsername", tag = "Profile",
+    params(("username" = String, Path)), security(("Token" = [])),
+    responses((status = 200, body = ProfileEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown user", body = ErrorBody)))]
 pub async fn follow(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -35,6 +44,9 @@ pub async fn follow(
 }
 
 /// `DELETE /api/profiles/{username}/follow`
+#[utoipa::path(delete, path = "/api/profiles/{username}/follow", operation_id = "UnfollowUserByUsername", tag = "Profile",
+    params(("username" = String, Path)), security(("Token" = [])),
+    responses((status = 200, body = ProfileEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown user", body = ErrorBody)))]
 pub async fn unfollow(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

@@ -3,17 +3,19 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::service::tags;
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TagsResponse {
     tags: Vec<String>,
 }
 
 /// `GET /api/tags`: every tag in use, most used first.
+#[utoipa::path(get, path = "/api/tags", operation_id = "GetTags", tag = "Tags", responses((status = 200, body = TagsResponse)))]
 pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagsResponse>, AppError> {
     Ok(Json(TagsResponse {
         tags: tags::list_tags(&state).await?,

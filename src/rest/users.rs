@@ -4,6 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody};
 use crate::error::AppError;
@@ -11,26 +14,26 @@ use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, 
 use crate::state::AppState;
 
 /// RealWorld wraps every user payload in `{"user": …}`.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 pub struct UserEnvelope<T> {
     pub user: T,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
     username: Option<String>,
     email: Option<String>,
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     email: Option<String>,
     password: Option<String>,
 }
 
 /// Unknown fields (frontends send the whole user back, token included) are ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct UpdateBody {
     #[serde(default, deserialize_with = "present")]
     username: Option<Option<String>>,
@@ -56,6 +59,10 @@ where
 type UserResponse = Json<UserEnvelope<AuthenticatedUser>>;
 
 /// `POST /api/users`: register; 201 with the new user and a token.
+#[utoipa::path(post, path = "/api/users", operation_id = "CreateUser", tag = "User and Authentication",
+    request_body = UserEnvelope<RegisterBody>,
+    responses((status = 201, body = UserEnvelope<AuthenticatedUser>),
+        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<UserEnvelope<RegisterBody>>,
@@ -70,6 +77,9 @@ pub async fn register(
 }
 
 /// `POST /api/users/login`: exchange email and password for a token.
+#[utoipa::path(post, path = "/api/users/login", operation_id = "Login", tag = "User and Authentication",
+    request_body = UserEnvelope<LoginBody>,
+    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<UserEnvelope<LoginBody>>,
@@ -83,6 +93,8 @@ pub async fn login(
 }
 
 /// `GET /api/user`: the signed-in user.
+#[utoipa::path(get, path = "/api/user", operation_id = "GetCurrentUser", tag = "User and Authentication",
+    security(("Token" = [])), responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody)))]
 pub async fn current_user(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -92,6 +104,10 @@ pub async fn current_user(
 }
 
 /// `PUT /api/user`: partial update of the signed-in user.
+#[utoipa::path(put, path = "/api/user", operation_id = "UpdateCurrentUser", tag = "User and Authentication",
+    security(("Token" = [])), request_body = UserEnvelope<UpdateBody>,
+    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody),
+        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::with_connection;
 
 /// An article as clients see it. `body` is `None` in lists, and then left out of the JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Article {
     #[serde(skip)]

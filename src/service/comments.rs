@@ -23,7 +23,7 @@ const COMMENT_NOT_FOUND: AppError = AppError::NotFound {
     resource: "comment",
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Comment {
     pub id: i32,

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::with_connection;
 
 /// A user as others see them; `following` is relative to the viewer (false when anonymous).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     #[serde(skip)]
     pub user_id: i32,

@@ -46,7 +46,8 @@ pub struct UserUpdate {
 }
 
 /// The signed-in user with a fresh token, as register, login, current user and update return it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct AuthenticatedUser {
     pub email: String,
     pub token: String,

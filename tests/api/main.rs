@@ -10,6 +10,7 @@ mod domain_graphql;
 mod domain_parity;
 mod graphql_schema;
 mod lists_rest;
+mod openapi;
 mod parity;
 mod profiles_rest;
 mod races;
