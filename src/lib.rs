@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod rest;
+pub mod seed;
 pub mod service;
 pub mod state;
 mod web;

@@ -23,6 +23,18 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Fill an empty database with demo data (every demo user's password: conduit-demo).
+    Seed {
+        /// How many users to create.
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// How many articles to create (with tags, favorites and comments).
+        #[arg(long, default_value_t = 1000)]
+        articles: usize,
+        /// Seed of the random generator: the same seed makes the same data.
+        #[arg(long, default_value_t = 42)]
+        random_seed: u64,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     Schema {
         #[arg(long)]
@@ -62,6 +74,33 @@ fn main() -> ExitCode {
                     "applied {} migration(s) to {}",
                     applied.len(),
                     config.database_url.redacted()
+                );
+                Ok(())
+            }
+            Some(Command::Seed {
+                users,
+                articles,
+                random_seed,
+            }) => {
+                let plan = conduit::seed::SeedPlan {
+                    users,
+                    articles,
+                    random_seed,
+                };
+                let state = conduit::AppState::build(config).await?;
+                let report = conduit::seed::seed(&state, &plan)
+                    .await
+                    .map_err(|error| anyhow::anyhow!(error.message()))?;
+                println!(
+                    "seeded {} users, {} follows, {} articles, {} article tags, {} favorites, {} comments in {:.2?} (password of every user: {})",
+                    report.users,
+                    report.follows,
+                    report.articles,
+                    report.article_tags,
+                    report.favorites,
+                    report.comments,
+                    report.elapsed,
+                    conduit::seed::DEMO_PASSWORD
                 );
                 Ok(())
             }

@@ -3,6 +3,7 @@
 //! connection type the pool holds. Queries live in the service layer and are written once; this
 //! module only knows how to reach a database, never what to ask it.
 
+pub mod batch;
 pub mod dialect;
 pub mod error;
 pub mod migrate;

@@ -125,3 +125,40 @@ pub struct NewCommentRow<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+/// A user as `conduit seed` writes it (owned, for batch inserts).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct SeedUserRow {
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An article as `conduit seed` writes it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct SeedArticleRow {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub body: String,
+    pub author_id: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A comment as `conduit seed` writes it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = comments)]
+pub struct SeedCommentRow {
+    pub article_id: i32,
+    pub author_id: i32,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -12,6 +12,7 @@ use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
 use super::validation::Validator;
 use crate::auth::Viewer;
+use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
 use crate::db::error::unique_violation;
 use crate::db::models::{
@@ -139,7 +140,7 @@ macro_rules! attach_tags {
                 .into_iter()
                 .map(|tag_id| ArticleTagRow { article_id, tag_id })
                 .collect();
-            $conn.insert_article_tags(links).await?;
+            $conn.insert_batch(links).await?;
         }
     }};
 }

@@ -14,6 +14,7 @@ mod openapi;
 mod parity;
 mod profiles_rest;
 mod races;
+mod seed;
 mod statement_counts;
 mod users_graphql;
 mod users_rest;
