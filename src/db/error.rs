@@ -34,8 +34,27 @@ pub fn unique_violation(error: &DieselError) -> Option<String> {
     }
 }
 
+/// A failure that says nothing about the request and may pass on a retry: a deadlock or
+/// serialization failure between concurrent transactions, or SQLite's writer lock held too long.
+pub fn is_transient(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("Deadlock found")
+                || message.contains("Lock wait timeout exceeded")
+                || message.contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> Self {
+        if is_transient(&error) {
+            tracing::warn!(%error, "transient database conflict");
+            return AppError::Unavailable;
+        }
         match &error {
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
@@ -46,5 +65,37 @@ impl From<DieselError> for AppError {
             }
             _ => AppError::Internal(anyhow::Error::new(error).context("database query failed")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn deadlocks_and_lock_timeouts_are_503_not_500() {
+        for error in [
+            database_error(
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access",
+            ),
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "Deadlock found when trying to get lock; try restarting transaction",
+            ),
+            database_error(DatabaseErrorKind::Unknown, "database is locked"),
+            database_error(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+        ] {
+            assert_eq!(AppError::from(error).code(), "UNAVAILABLE");
+        }
+        let other = database_error(DatabaseErrorKind::Unknown, "syntax error at or near");
+        assert_eq!(AppError::from(other).code(), "INTERNAL");
     }
 }
