@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installed on every EC2 host as /opt/conduit/update.sh (by the launch template's user data) and
+# run through SSM by deploy/rolling-deploy.sh: pull IMAGE from ECR and restart the replicas on it.
+set -euo pipefail
+image="${1:?usage: update.sh IMAGE}"
+cd /opt/conduit
+registry="${image%%/*}"
+region="$(cut -d. -f4 <<<"$registry")"
+aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry"
+sed -i "s|^CONDUIT_IMAGE=.*|CONDUIT_IMAGE=$image|" .env
+port="$(sed -n 's/^HTTP_PORT=//p' .env)"
+# The database is RDS here, so the compose file's own PostgreSQL service is never started.
+docker compose --env-file .env -f docker/compose.yml pull app
+docker compose --env-file .env -f docker/compose.yml up -d --no-build --no-deps --remove-orphans app nginx
+for _ in $(seq 1 30); do
+  if curl -fsS "http://127.0.0.1:${port:-8080}/health/ready" >/dev/null; then exit 0; fi
+  sleep 2
+done
+echo "the new containers did not become ready" >&2
+exit 1

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Load-balancing test: the project's nginx.conf (Debian's nginx) in front of three instances of
+the release binary sharing one PostgreSQL database, all on loopback.
+
+It shows, and fails if it is not so:
+  1. requests spread over all three instances (each names itself in X-Conduit-Instance);
+  2. a request id is created by nginx (or passed on) and reaches the app's log;
+  3. the login rate limit answers 429 past its burst;
+  4. what the balancing method does: with one instance behind a delaying TCP proxy, the
+     per-instance counts under round robin and under least_conn (reported, and least_conn must
+     send the slow instance less);
+  5. killing an instance during a read load loses no GET request;
+  6. an instance sent SIGTERM finishes its in-flight request before it exits.
+
+Usage: lb-test.py --binary target/release/conduit [--postgres postgres://postgres@127.0.0.1:5432]
+Talks to 127.0.0.1 only; every loop is bounded.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "load-balancing-test-secret-32-bytes-or-more"
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, condition, detail=""):
+    status = "ok" if condition else "FAILED"
+    results["passed" if condition else "failed"] += 1
+    print(f"lb-test: {status}: {name}{' - ' + detail if detail else ''}", flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(port, method="GET", path="/api/articles", body=None, headers=None, timeout=10):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        payload = json.dumps(body) if body is not None else None
+        all_headers = {"Content-Type": "application/json"} if payload else {}
+        all_headers.update(headers or {})
+        connection.request(method, path, body=payload, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, dict(response.getheaders()), data
+    finally:
+        connection.close()
+
+
+def wait_ready(port, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if request(port, path="/health/ready", timeout=2)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+class Instance:
+    def __init__(self, binary, name, database_url, workdir):
+        self.binary, self.name, self.database_url = binary, name, database_url
+        self.port = free_port()
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.process = None
+
+    def start(self):
+        environment = dict(os.environ, DATABASE_URL=self.database_url, JWT_SECRET=SECRET,
+                           BIND_ADDRESS=f"127.0.0.1:{self.port}", INSTANCE_NAME=self.name,
+                           LOG_FORMAT="json", RUST_LOG="info")
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([self.binary], env=environment, stdout=log, stderr=log)
+        if not wait_ready(self.port):
+            raise RuntimeError(f"{self.name} did not become ready; see {self.log_path}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as file:
+            return file.read()
+
+
+class DelayingProxy:
+    """Forwards TCP connections to `target_port`, holding every chunk for `delay` seconds."""
+
+    def __init__(self, target_port, delay):
+        self.target_port, self.delay = target_port, delay
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                time.sleep(self.delay)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.running = False
+        self.listener.close()
+
+
+class Nginx:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.port = free_port()
+        self.process = None
+        with open(os.path.join(ROOT, "nginx.conf"), encoding="utf-8") as file:
+            self.template = file.read()
+
+    def render(self, upstream_ports, method):
+        """The project's nginx.conf with only addresses (and, for the comparison, the balancing
+        method) changed."""
+        config = self.template
+        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;"
+                            for port in upstream_ports)
+        config, count = re.subn(r"^\s*server app:8080[^\n]*;", servers, config, flags=re.M)
+        assert count == 1, "nginx.conf must have exactly one `server app:8080` line"
+        config = config.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        config = config.replace("/tmp/nginx", os.path.join(self.workdir, "nginx"))
+        config = config.replace("access_log /dev/stdout conduit;",
+                                f"access_log {os.path.join(self.workdir, 'access.log')} conduit;")
+        if method == "round_robin":
+            config, count = re.subn(r"^\s*least_conn;\n", "", config, flags=re.M)
+            assert count == 1
+        path = os.path.join(self.workdir, f"nginx-{method}.conf")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(config)
+        return path
+
+    def start(self, upstream_ports, method="least_conn"):
+        self.stop()
+        config = self.render(upstream_ports, method)
+        check_config = subprocess.run(["nginx", "-t", "-c", config, "-p", self.workdir],
+                                      capture_output=True, text=True)
+        if check_config.returncode != 0:
+            raise RuntimeError(check_config.stderr)
+        self.process = subprocess.Popen(["nginx", "-c", config, "-p", self.workdir,
+                                         "-g", "daemon off;"])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if request(self.port, path="/nginx-health", timeout=1)[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def served_by(port, count, workers, path="/api/articles"):
+    """Sends `count` GETs with `workers` in parallel; returns (instance -> count, failures)."""
+    def one(_):
+        try:
+            status, headers, _ = request(port, path=path)
+            return headers.get("X-Conduit-Instance") if status == 200 else f"status {status}"
+        except OSError as error:
+            return f"error {error}"
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(one, range(count)))
+    spread = collections.Counter(a for a in answers if a and a.startswith("app"))
+    failures = [a for a in answers if not (a and a.startswith("app"))]
+    return spread, failures
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    arguments = parser.parse_args()
+
+    database = f"conduit_lb_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    psql = ["psql", arguments.postgres + "/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c"]
+    subprocess.run(psql + [f"CREATE DATABASE {database}"], check=True)
+    workdir = tempfile.mkdtemp(prefix="conduit-lb-")
+    os.makedirs(os.path.join(workdir, "logs"), exist_ok=True)
+    url = f"{arguments.postgres}/{database}"
+    instances = [Instance(arguments.binary, f"app{n}", url, workdir) for n in (1, 2, 3)]
+    nginx = Nginx(workdir)
+    proxy = None
+    try:
+        for instance in instances:  # one after the other: the first applies the migrations
+            instance.start()
+        ports = [instance.port for instance in instances]
+        nginx.start(ports)
+
+        # Some data, written straight to an instance (the rate limit guards nginx's door).
+        status, _, data = request(ports[0], "POST", "/api/users", {"user": {
+            "username": "balancer", "email": "balancer@example.com", "password": "balancer-password"}})
+        token = json.loads(data)["user"]["token"]
+        for number in range(5):
+            request(ports[0], "POST", "/api/articles", {"article": {
+                "title": f"Balanced {number}", "description": "d", "body": "b", "tagList": ["lb"]}},
+                headers={"Authorization": f"Token {token}"})
+
+        # 1. Spread.
+        spread, failures = served_by(nginx.port, 90, 3)
+        print(f"lb-test: spread of 90 GETs over three equal instances (least_conn): {dict(sorted(spread.items()))}")
+        check("requests reach all three instances", len(spread) == 3 and not failures,
+              f"{dict(spread)} failures={failures[:3]}")
+
+        # 2. Request ids: passed on when sent, created when not, and logged by the app.
+        request_id = f"lb-test-{uuid.uuid4()}"
+        status, headers, _ = request(nginx.port, headers={"X-Request-Id": request_id})
+        time.sleep(0.3)
+        logged = [i.name for i in instances if request_id in i.log()]
+        check("the client's X-Request-Id comes back and reaches the app's log",
+              headers.get("X-Request-Id") == request_id and len(logged) == 1, f"logged by {logged}")
+        _, headers, _ = request(nginx.port)
+        created = headers.get("X-Request-Id", "")
+        time.sleep(0.3)
+        check("nginx creates a request id when there is none, and the app logs it",
+              len(created) >= 16 and any(created in i.log() for i in instances), created)
+
+        # 3. Rate limit on login: burst 5, then 429.
+        statuses = [request(nginx.port, "POST", "/api/users/login",
+                            {"user": {"email": "balancer@example.com", "password": "wrong-password"}})[0]
+                    for _ in range(12)]
+        print(f"lb-test: 12 rapid logins answered {statuses}")
+        check("the login rate limit answers 429 past its burst",
+              statuses[:6] == [401] * 6 and statuses.count(429) >= 5, str(statuses))
+
+        # 4. The balancing method, with app3 behind a proxy that adds 20 ms per chunk.
+        proxy = DelayingProxy(ports[2], 0.02)
+        distributions = {}
+        for method in ("round_robin", "least_conn"):
+            nginx.start([ports[0], ports[1], proxy.port], method)
+            spread, failures = served_by(nginx.port, 300, 8)
+            distributions[method] = dict(sorted(spread.items()))
+            print(f"lb-test: {method}: 300 GETs, 8 clients, app3 slowed down: {distributions[method]} failures={len(failures)}")
+        check("round robin gives the slow instance an equal share",
+              distributions["round_robin"].get("app3", 0) >= 80, str(distributions["round_robin"]))
+        check("least_conn sends the slow instance less than round robin",
+              distributions["least_conn"].get("app3", 0) < distributions["round_robin"].get("app3", 0),
+              str(distributions))
+        proxy.close()
+        proxy = None
+        nginx.start(ports)
+
+        # 5. Kill an instance in the middle of a read load: no GET may be lost.
+        def kill_later():
+            time.sleep(0.5)
+            instances[2].process.kill()
+        killer = threading.Thread(target=kill_later)
+        killer.start()
+        spread, failures = served_by(nginx.port, 600, 6)
+        killer.join()
+        print(f"lb-test: 600 GETs while app3 was killed: {dict(sorted(spread.items()))}, lost: {len(failures)}")
+        check("killing an instance during a read load loses no GET request",
+              not failures and instances[2].process.poll() is not None, str(failures[:3]))
+
+        # 6. Graceful shutdown: a request in flight when SIGTERM arrives is still answered.
+        victim = instances[1]
+        body = json.dumps({"user": {"email": "balancer@example.com", "password": "balancer-password"}}).encode()
+        raw = socket.create_connection(("127.0.0.1", victim.port), timeout=15)
+        raw.sendall(b"POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10])
+        time.sleep(0.3)
+        victim.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        still_running = victim.process.poll() is None
+        raw.sendall(body[10:])
+        answer = b""
+        while True:
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        raw.close()
+        try:
+            exit_code = victim.process.wait(15)
+        except subprocess.TimeoutExpired:
+            exit_code = None
+        status_line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+        print(f"lb-test: in-flight login during SIGTERM answered {status_line!r}; exit code {exit_code}")
+        check("an instance sent SIGTERM finishes its in-flight request, then exits",
+              still_running and status_line.endswith("200 OK") and b'"token"' in answer and exit_code == 0,
+              f"running after SIGTERM: {still_running}")
+        spread, failures = served_by(nginx.port, 60, 3)
+        check("the survivor serves everything after the others are gone",
+              not failures and set(spread) == {"app1"}, f"{dict(spread)} {failures[:3]}")
+    finally:
+        if proxy:
+            proxy.close()
+        nginx.stop()
+        for instance in instances:
+            instance.stop()
+        subprocess.run(psql + [f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=False)
+
+    print(f"lb-test: {results['passed']} passed, {results['failed']} failed")
+    return 0 if results["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
