@@ -90,6 +90,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "true",
         "allow GraphQL schema introspection (true/false)",
     ),
+    (
+        "INSTANCE_NAME",
+        "(the host name)",
+        "this instance's name, sent in every response's X-Conduit-Instance header",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +139,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub graphiql: bool,
     pub graphql_introspection: bool,
+    pub instance_name: String,
 }
 
 /// A setting with a bad value: `DB_POOL_SIZE="abc": expected a whole number from 1 to 1000`.
@@ -189,6 +195,21 @@ impl Config {
             })?,
             graphiql: reader.flag("GRAPHIQL", true)?,
             graphql_introspection: reader.flag("GRAPHQL_INTROSPECTION", true)?,
+            instance_name: reader.parse(
+                "INSTANCE_NAME",
+                &source
+                    .get("HOSTNAME")
+                    .unwrap_or_else(|| "conduit".to_owned()),
+                |v| {
+                    let valid =
+                        (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic());
+                    if valid {
+                        Ok(v.to_owned())
+                    } else {
+                        Err("expected 1 to 64 visible ASCII characters".into())
+                    }
+                },
+            )?,
         })
     }
 }
@@ -303,6 +324,7 @@ mod tests {
             ("LOG_FORMAT", "xml", "expected text or json"),
             ("DATABASE_URL", "oracle://db", "unsupported scheme"),
             ("JWT_SECRET", "short", "at least 32 bytes"),
+            ("INSTANCE_NAME", "two words", "visible ASCII"),
         ];
         for (name, value, problem) in cases {
             let error = Config::from_source(&[(name, value)]).unwrap_err();

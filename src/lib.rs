@@ -16,7 +16,7 @@ pub mod state;
 mod web;
 
 pub use state::AppState;
-pub use web::{app, serve};
+pub use web::{app, healthcheck, serve};
 
 use std::time::Duration;
 

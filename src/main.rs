@@ -35,6 +35,9 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         random_seed: u64,
     },
+    /// Exit 0 if the server on BIND_ADDRESS's port answers /health/ready with 200 (the Docker
+    /// health check; the image has no curl).
+    Healthcheck,
     /// Print the GraphQL schema (SDL), or write it to a file.
     Schema {
         #[arg(long)]
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
+            Some(Command::Healthcheck) => conduit::healthcheck(config.bind_address.port()).await,
             _ => conduit::serve(config).await,
         }
     });

@@ -8,14 +8,19 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any as AnyOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::{Level, Span};
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -25,6 +30,9 @@ use crate::{graphql, rest, service};
 /// The whole service as one router.
 pub fn app(state: AppState) -> Router {
     let max_body_bytes = state.config().max_body_bytes;
+    // Validated by the configuration as visible ASCII, so always a valid header value.
+    let instance = HeaderValue::from_str(&state.config().instance_name)
+        .unwrap_or_else(|_| HeaderValue::from_static("conduit"));
     Router::new()
         .merge(rest::routes())
         // GraphQL reads its body itself, so it gets the limit as a layer.
@@ -40,7 +48,44 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::map_response(json_with_charset))
         .layer(cors())
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        // Outermost: every request has an id before it is logged, and the answer carries it.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-conduit-instance"),
+            instance,
+        ))
+}
+
+/// Request ids for requests that arrive without one (Nginx normally sets it).
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = format!("{:032x}", rand::random::<u128>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The span every log line of a request carries: method, path and request id.
+fn request_span<B>(request: &Request<B>) -> Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
 }
 
 /// Binds the configured address and serves until SIGINT/SIGTERM, letting in-flight requests
@@ -62,6 +107,33 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")
+}
+
+/// Asks the server on this machine's `port` whether it is ready; an error unless it answers 200.
+pub async fn healthcheck(port: u16) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream
+            .write_all(b"GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        anyhow::Ok(answer)
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(3), exchange)
+        .await
+        .context("no answer within 3 s")??;
+    let status_line = answer
+        .split(|&byte| byte == b'\r')
+        .next()
+        .unwrap_or_default();
+    anyhow::ensure!(
+        status_line.windows(5).any(|window| window == b" 200 "),
+        "not ready: {}",
+        String::from_utf8_lossy(status_line)
+    );
+    Ok(())
 }
 
 async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {

@@ -156,6 +156,30 @@ async fn the_binary_serves_the_user_flow_over_rest_and_graphql() {
     assert!(playground.text().await.unwrap().contains("graphiql"));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_healthcheck_command_reports_readiness() {
+    let database = TestDatabase::create().await;
+    let server = start(&database);
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let healthy = Command::new(conduit_binary())
+        .arg("healthcheck")
+        .env("BIND_ADDRESS", format!("0.0.0.0:{port}"))
+        .output()
+        .unwrap();
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    drop(server);
+    let gone = Command::new(conduit_binary())
+        .arg("healthcheck")
+        .env("BIND_ADDRESS", format!("0.0.0.0:{port}"))
+        .output()
+        .unwrap();
+    assert!(!gone.status.success());
+}
+
 #[test]
 fn a_bad_setting_stops_the_binary_with_one_line_naming_it() {
     for (name, value) in [

@@ -416,6 +416,25 @@ async fn unknown_paths_are_404_in_the_error_shape() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn every_answer_names_the_instance_and_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let request = axum::http::Request::get("/api/tags")
+        .header("x-request-id", "from-the-proxy-123")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.headers["x-request-id"], "from-the-proxy-123");
+    assert_eq!(
+        response.headers["x-conduit-instance"],
+        app.state.config().instance_name.as_str()
+    );
+    let without = app.rest("GET", "/api/nothing", None, None).await;
+    let generated = without.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 32, "{generated}");
+    assert!(without.headers.contains_key("x-conduit-instance"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn readiness_reports_a_reachable_database() {
     let app = TestApp::spawn().await;
     let response = app.rest("GET", "/health/ready", None, None).await;
