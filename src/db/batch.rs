@@ -9,7 +9,7 @@ use diesel_async::{AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::SqliteConnection;
 use super::models::{
-    ArticleTagRow, FavoriteRow, FollowRow, SeedArticleRow, SeedCommentRow, SeedUserRow,
+    ArticleTagRow, FavoriteRow, FollowRow, NewArticleRow, NewCommentRow, NewUserRow,
 };
 use super::schema::{article_tags, articles, comments, favorites, follows, users};
 
@@ -66,7 +66,7 @@ batch_insert!(
     ArticleTagRow => article_tags::table,
     FavoriteRow => favorites::table,
     FollowRow => follows::table,
-    SeedUserRow => users::table,
-    SeedArticleRow => articles::table,
-    SeedCommentRow => comments::table,
+    NewUserRow => users::table,
+    NewArticleRow => articles::table,
+    NewCommentRow => comments::table,
 );

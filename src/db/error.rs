@@ -34,6 +34,15 @@ pub fn unique_violation(error: &DieselError) -> Option<String> {
     }
 }
 
+/// Treats a unique violation as success: for inserts whose row may already be there (a second
+/// follow or favorite), where the constraint, not a prior check, settles concurrent requests.
+pub fn ignoring_duplicates(result: Result<usize, DieselError>) -> Result<usize, DieselError> {
+    match result {
+        Err(error) if unique_violation(&error).is_some() => Ok(0),
+        other => other,
+    }
+}
+
 /// A failure that says nothing about the request and may pass on a retry: a deadlock or
 /// serialization failure between concurrent transactions, or SQLite's writer lock held too long.
 pub fn is_transient(error: &DieselError) -> bool {

@@ -19,16 +19,6 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUserRow<'a> {
-    pub username: &'a str,
-    pub email: &'a str,
-    pub password_hash: &'a str,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
 /// A partial update: `None` leaves the column as it is; `Some(None)` sets it to NULL.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
@@ -49,18 +39,6 @@ pub struct ArticleRow {
     pub slug: String,
     pub title: String,
     pub description: String,
-    pub author_id: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = articles)]
-pub struct NewArticleRow<'a> {
-    pub slug: &'a str,
-    pub title: &'a str,
-    pub description: &'a str,
-    pub body: &'a str,
     pub author_id: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -116,20 +94,10 @@ pub struct CommentRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = comments)]
-pub struct NewCommentRow<'a> {
-    pub article_id: i32,
-    pub author_id: i32,
-    pub body: &'a str,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A user as `conduit seed` writes it (owned, for batch inserts).
+/// A new user (owned, so that batches can move to SQLite's blocking thread).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
-pub struct SeedUserRow {
+pub struct NewUserRow {
     pub username: String,
     pub email: String,
     pub password_hash: String,
@@ -139,10 +107,10 @@ pub struct SeedUserRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// An article as `conduit seed` writes it.
+/// A new article.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = articles)]
-pub struct SeedArticleRow {
+pub struct NewArticleRow {
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -152,10 +120,10 @@ pub struct SeedArticleRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// A comment as `conduit seed` writes it.
+/// A new comment.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = comments)]
-pub struct SeedCommentRow {
+pub struct NewCommentRow {
     pub article_id: i32,
     pub author_id: i32,
     pub body: String,

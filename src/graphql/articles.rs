@@ -7,9 +7,22 @@ use async_graphql::{
 use super::context::ContextExt as _;
 use super::error::graphql_error;
 use super::loaders::prime_for_articles;
-use super::types::{ArticleConnection, ArticleNode, connection, page_from_arguments};
-use crate::service::articles::{self, ArticleFilter, ArticleUpdate, NewArticle};
+use super::types::{ArticleConnection, ArticleNode, connection, page_from_arguments, patch};
+use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
+use crate::service::paging::Page;
 use crate::service::tags;
+
+/// A page of articles as a connection, with the loaders primed for what the query nests in it.
+async fn primed_connection(
+    context: &Context<'_>,
+    list: ArticleList,
+    page: Page,
+) -> async_graphql::Result<ArticleConnection> {
+    prime_for_articles(context, &list.articles)
+        .await
+        .map_err(|error| error.extend())?;
+    Ok(connection(list, page))
+}
 
 #[derive(Default)]
 pub struct ArticleQuery;
@@ -52,10 +65,7 @@ impl ArticleQuery {
         let list = articles::list_articles(context.state(), context.viewer()?, &filter, page, true)
             .await
             .map_err(graphql_error)?;
-        prime_for_articles(context, &list.articles)
-            .await
-            .map_err(|error| error.extend())?;
-        Ok(connection(list, page))
+        primed_connection(context, list, page).await
     }
 
     /// Articles by the users the viewer follows, newest first (UNAUTHENTICATED without a token).
@@ -71,10 +81,7 @@ impl ArticleQuery {
         let list = articles::feed(context.state(), viewer, page, true)
             .await
             .map_err(graphql_error)?;
-        prime_for_articles(context, &list.articles)
-            .await
-            .map_err(|error| error.extend())?;
-        Ok(connection(list, page))
+        primed_connection(context, list, page).await
     }
 
     /// Every tag in use, most used first.
@@ -118,14 +125,6 @@ pub struct ArticlePayload {
 #[derive(SimpleObject)]
 pub struct DeleteArticlePayload {
     pub deleted_slug: String,
-}
-
-fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
 }
 
 #[derive(Default)]

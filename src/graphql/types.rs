@@ -171,3 +171,13 @@ pub fn connection(list: ArticleList, page: Page) -> ArticleConnection {
     );
     connection
 }
+
+/// A GraphQL optional input field → the service's partial-update value: left out keeps the
+/// field (`None`), `null` is `Some(None)`, a value is `Some(Some(value))`.
+pub fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}

@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::context::ContextExt as _;
 use super::error::graphql_error;
+use super::types::patch;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
 
 /// The signed-in user.
@@ -60,15 +61,6 @@ pub struct UpdateViewerInput {
     pub password: MaybeUndefined<String>,
     pub bio: MaybeUndefined<String>,
     pub image: MaybeUndefined<String>,
-}
-
-/// `MaybeUndefined` → the service's "keep / null / value".
-fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
 }
 
 #[derive(Default)]

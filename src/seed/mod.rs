@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
 use crate::db::models::{
-    ArticleTagRow, FavoriteRow, FollowRow, NewTagRow, SeedArticleRow, SeedCommentRow, SeedUserRow,
+    ArticleTagRow, FavoriteRow, FollowRow, NewArticleRow, NewCommentRow, NewTagRow, NewUserRow,
 };
 use crate::db::schema::{articles, tags, users};
 use crate::error::AppError;
@@ -69,7 +69,7 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
     let now = crate::service::now();
     let mut report = SeedReport::default();
 
-    let user_rows: Vec<SeedUserRow> = (0..plan.users)
+    let user_rows: Vec<NewUserRow> = (0..plan.users)
         .map(|index| {
             let username = format!(
                 "{}_{}{}",
@@ -78,7 +78,7 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
                 index
             );
             let joined = some_time_before(&mut rng, now);
-            SeedUserRow {
+            NewUserRow {
                 email: format!("{username}@example.com"),
                 username,
                 password_hash: password_hash.clone(),
@@ -113,11 +113,11 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
     });
 
     let follow_rows = follows(&mut rng, &user_ids, now);
-    let article_rows: Vec<SeedArticleRow> = (0..plan.articles)
+    let article_rows: Vec<NewArticleRow> = (0..plan.articles)
         .map(|index| {
             let title = words::title(&mut rng);
             let written = some_time_before(&mut rng, now);
-            SeedArticleRow {
+            NewArticleRow {
                 slug: format!("{}-{index}", slugify(&title)),
                 title,
                 description: words::description(&mut rng),
@@ -160,7 +160,7 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
         }
         for _ in 0..rng.random_range(0..=3) {
             let written = some_time_before(&mut rng, now);
-            comments.push(SeedCommentRow {
+            comments.push(NewCommentRow {
                 article_id,
                 author_id: user_ids[rng.random_range(0..user_ids.len())],
                 body: words::reply(&mut rng),

@@ -14,7 +14,7 @@ use super::validation::Validator;
 use crate::auth::Viewer;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
-use crate::db::error::unique_violation;
+use crate::db::error::{ignoring_duplicates, unique_violation};
 use crate::db::models::{
     ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow, NewTagRow,
 };
@@ -229,10 +229,10 @@ pub async fn create_article(
             let mut attempt = 1;
             let article_id = loop {
                 let row = NewArticleRow {
-                    slug: &slug,
-                    title: &title,
-                    description: &description,
-                    body: &body,
+                    slug: slug.clone(),
+                    title: title.clone(),
+                    description: description.clone(),
+                    body: body.clone(),
                     author_id: viewer.user_id,
                     created_at: now,
                     updated_at: now,
@@ -373,15 +373,12 @@ pub async fn favorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Ar
         created_at: super::now(),
     };
     with_connection!(state.db(), |conn| {
-        match diesel::insert_into(favorites::table)
-            .values(&row)
-            .execute(conn)
-            .await
-        {
-            Ok(_) => {}
-            Err(error) if unique_violation(&error).is_some() => {}
-            Err(error) => return Err(error.into()),
-        }
+        ignoring_duplicates(
+            diesel::insert_into(favorites::table)
+                .values(&row)
+                .execute(conn)
+                .await,
+        )?
     });
     single(state, Some(viewer), article).await
 }

@@ -79,7 +79,7 @@ pub async fn add_comment(
     let row = NewCommentRow {
         article_id: article.id,
         author_id: viewer.user_id,
-        body: &body,
+        body,
         created_at: now,
         updated_at: now,
     };

@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::auth::Viewer;
-use crate::db::error::unique_violation;
+use crate::db::error::ignoring_duplicates;
 use crate::db::models::FollowRow;
 use crate::db::schema::{follows, users};
 use crate::error::AppError;
@@ -52,15 +52,12 @@ pub async fn follow(state: &AppState, viewer: Viewer, username: &str) -> Result<
     };
     // The primary key settles concurrent follows: a duplicate is simply already done.
     with_connection!(state.db(), |conn| {
-        match diesel::insert_into(follows::table)
-            .values(&row)
-            .execute(conn)
-            .await
-        {
-            Ok(_) => {}
-            Err(error) if unique_violation(&error).is_some() => {}
-            Err(error) => return Err(error.into()),
-        }
+        ignoring_duplicates(
+            diesel::insert_into(follows::table)
+                .values(&row)
+                .execute(conn)
+                .await,
+        )?
     });
     get_profile(state, Some(viewer), username).await
 }

@@ -69,9 +69,11 @@ pub async fn register(
     let password_hash = state.passwords().hash(password).await?;
     let now = super::now();
     let new_user = NewUserRow {
-        username: &username,
-        email: &email,
-        password_hash: &password_hash,
+        username: username.clone(),
+        email,
+        password_hash,
+        bio: None,
+        image: None,
         created_at: now,
         updated_at: now,
     };
