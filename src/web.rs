@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -45,9 +47,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound { resource: "path" } })
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(axum::middleware::map_response(json_with_charset))
-        .layer(cors())
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(json_responses))
+        .layer(cors())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -161,8 +163,43 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(86_400))
 }
 
-/// RealWorld clients expect `application/json; charset=utf-8`.
-async fn json_with_charset(mut response: Response) -> Response {
+/// Every answer under `/api` is JSON: RealWorld clients expect `application/json;
+/// charset=utf-8`, and the few errors that axum produces before a handler runs (405 for a wrong
+/// method, 400 for a path that is not UTF-8) are rewritten into the `{"errors": …}` shape.
+async fn json_responses(request: Request<Body>, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let status = response.status();
+    if is_api && !is_json && (status.is_client_error() || status.is_server_error()) {
+        let (mut parts, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 16 * 1024)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&text).trim().to_owned();
+        let message = if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            text
+        };
+        let key = if status == StatusCode::METHOD_NOT_ALLOWED {
+            "method"
+        } else {
+            "request"
+        };
+        parts.headers.remove(CONTENT_TYPE);
+        parts.headers.remove(CONTENT_LENGTH);
+        let body = axum::Json(json!({ "errors": { key: [message] } }));
+        return json_with_charset((parts, body).into_response());
+    }
+    json_with_charset(response)
+}
+
+fn json_with_charset(mut response: Response) -> Response {
     let headers = response.headers_mut();
     if headers
         .get(CONTENT_TYPE)

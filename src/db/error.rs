@@ -22,13 +22,22 @@ where
     })
 }
 
-/// The constraint (or, where the backend names none, the error message) of a unique violation.
+/// The constraint of a unique violation: PostgreSQL names it; SQLite says
+/// `UNIQUE constraint failed: users.email`; MySQL says
+/// `Duplicate entry '<value>' for key 'users.users_email_key'`, where only the part after
+/// `for key` may be read (the value is the client's and could contain anything).
 pub fn unique_violation(error: &DieselError) -> Option<String> {
     match error {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Some(
             info.constraint_name()
                 .map(str::to_owned)
-                .unwrap_or_else(|| info.message().to_owned()),
+                .unwrap_or_else(|| {
+                    let message = info.message();
+                    message
+                        .rsplit_once(" for key ")
+                        .map_or(message, |(_, key)| key)
+                        .to_owned()
+                }),
         ),
         _ => None,
     }
@@ -63,6 +72,13 @@ impl From<DieselError> for AppError {
         if is_transient(&error) {
             tracing::warn!(%error, "transient database conflict");
             return AppError::Unavailable;
+        }
+        // Validation keeps NULs and invalid text out; should one slip through (a lookup by an
+        // unusual value), PostgreSQL's refusal is the client's problem, not a server error.
+        if let DieselError::DatabaseError(_, info) = &error
+            && info.message().contains("invalid byte sequence")
+        {
+            return AppError::bad_request("request", "contains characters that cannot be stored");
         }
         match &error {
             DieselError::DatabaseError(

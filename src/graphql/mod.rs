@@ -24,6 +24,7 @@ use axum::routing::get;
 pub use context::RequestViewer;
 
 use crate::auth;
+use crate::service::users as users_service;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -86,7 +87,10 @@ async fn execute(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let viewer = auth::viewer_from_headers(endpoint.state.tokens(), &headers);
+    let viewer = match auth::viewer_from_headers(endpoint.state.tokens(), &headers) {
+        Ok(viewer) => users_service::confirm_viewer(&endpoint.state, viewer).await,
+        Err(error) => Err(error),
+    };
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     let state = endpoint.state.clone();
     let request = request

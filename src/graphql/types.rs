@@ -138,16 +138,19 @@ pub fn page_from_arguments(
     after: Option<String>,
     offset: Option<i32>,
 ) -> async_graphql::Result<Page> {
-    let start =
-        match after {
-            Some(cursor) => Some(cursor.parse::<i64>().map(|position| position + 1).map_err(
-                |_| {
-                    crate::error::AppError::invalid("after", "is not a cursor from this list")
-                        .extend()
-                },
-            )?),
-            None => offset.map(i64::from),
-        };
+    let start = match after {
+        Some(cursor) => {
+            let next = cursor
+                .parse::<i64>()
+                .ok()
+                .and_then(|position| position.checked_add(1));
+            let invalid = || {
+                crate::error::AppError::invalid("after", "is not a cursor from this list").extend()
+            };
+            Some(next.ok_or_else(invalid)?)
+        }
+        None => offset.map(i64::from),
+    };
     Page::new(first.map(i64::from), start).map_err(|error| error.extend())
 }
 

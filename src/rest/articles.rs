@@ -18,8 +18,11 @@ use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, 
 use crate::service::paging::Page;
 use crate::state::AppState;
 
+/// `{"article": …}`; a request without the wrapper reads as one with every field left out, so
+/// the lookup and the authorship check still come first.
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct ArticleEnvelope<T> {
+    #[serde(default)]
     pub article: T,
 }
 
@@ -39,7 +42,7 @@ impl From<ArticleList> for ArticlesResponse {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewArticleBody {
     title: Option<String>,
@@ -48,7 +51,7 @@ pub struct NewArticleBody {
     tag_list: Option<Vec<String>>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateArticleBody {
     #[serde(default, deserialize_with = "present")]
@@ -84,10 +87,12 @@ pub async fn list_articles(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ArticlesResponse>, AppError> {
     let page = page_of(&query)?;
+    // Some frontends send empty parameters (`?tag=`): they mean "no filter".
+    let filter_value = |name: &str| query.get(name).filter(|value| !value.is_empty()).cloned();
     let filter = ArticleFilter {
-        tag: query.get("tag").cloned(),
-        author: query.get("author").cloned(),
-        favorited_by: query.get("favorited").cloned(),
+        tag: filter_value("tag"),
+        author: filter_value("author"),
+        favorited_by: filter_value("favorited"),
     };
     let list = articles::list_articles(&state, viewer, &filter, page, false).await?;
     Ok(Json(list.into()))

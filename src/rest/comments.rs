@@ -13,12 +13,15 @@ use crate::error::AppError;
 use crate::service::comments::{self, Comment};
 use crate::state::AppState;
 
+/// `{"comment": {"body": …}}`; without the wrapper the body counts as blank (after the article
+/// lookup).
 #[derive(Deserialize, ToSchema)]
 pub struct NewCommentEnvelope {
+    #[serde(default)]
     comment: NewCommentBody,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct NewCommentBody {
     body: Option<String>,
 }

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Viewer};
 use crate::error::AppError;
+use crate::service::users;
 use crate::state::AppState;
 
 /// A JSON request body. An empty body reads as `{}` (clients send bodiless POSTs with a JSON
@@ -105,7 +106,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        auth::viewer_from_headers(state.tokens(), &parts.headers)?
+        let viewer = auth::viewer_from_headers(state.tokens(), &parts.headers)?;
+        users::confirm_viewer(state, viewer)
+            .await?
             .map(AuthUser)
             .ok_or(auth::MISSING_TOKEN)
     }
@@ -115,7 +118,10 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        auth::viewer_from_headers(state.tokens(), &parts.headers).map(MaybeAuthUser)
+        let viewer = auth::viewer_from_headers(state.tokens(), &parts.headers)?;
+        users::confirm_viewer(state, viewer)
+            .await
+            .map(MaybeAuthUser)
     }
 }
 

@@ -13,27 +13,29 @@ use crate::error::AppError;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
 use crate::state::AppState;
 
-/// RealWorld wraps every user payload in `{"user": …}`.
+/// RealWorld wraps every user payload in `{"user": …}`. A request without the wrapper reads as
+/// one with every field left out, so it gets the same per-field messages.
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct UserEnvelope<T> {
+    #[serde(default)]
     pub user: T,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct RegisterBody {
     username: Option<String>,
     email: Option<String>,
     password: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct LoginBody {
     email: Option<String>,
     password: Option<String>,
 }
 
 /// Unknown fields (frontends send the whole user back, token included) are ignored.
-#[derive(Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct UpdateBody {
     #[serde(default, deserialize_with = "present")]
     username: Option<Option<String>>,

@@ -100,7 +100,6 @@ pub async fn load_tag_lists(
             .inner_join(tags::table)
             .filter(article_tags::article_id.eq_any(article_ids))
             .select((article_tags::article_id, tags::name))
-            .order(tags::name.asc())
             .load(conn)
             .await?
     });
@@ -108,6 +107,9 @@ pub async fn load_tag_lists(
     for (article_id, name) in pairs {
         lists.entry(article_id).or_default().push(name);
     }
+    // Sorted here, by code point: the database's order depends on its collation (PostgreSQL's
+    // locale order differs from SQLite's and MySQL's binary one).
+    lists.values_mut().for_each(|names| names.sort());
     Ok(lists)
 }
 

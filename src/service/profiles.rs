@@ -42,9 +42,6 @@ pub async fn get_profile(
 /// Follows `username`; following someone already followed is not an error (idempotent).
 pub async fn follow(state: &AppState, viewer: Viewer, username: &str) -> Result<Profile, AppError> {
     let followee_id = find_user_id(state, username).await?;
-    if followee_id == viewer.user_id {
-        return Err(AppError::invalid("profile", "cannot follow yourself"));
-    }
     let row = FollowRow {
         follower_id: viewer.user_id,
         followee_id,

@@ -19,10 +19,15 @@ pub fn slugify(title: &str) -> String {
     let slug = slug.trim_end_matches('-');
     if slug.is_empty() {
         "article".to_owned()
+    } else if RESERVED.contains(&slug) {
+        with_suffix(slug)
     } else {
         slug.to_owned()
     }
 }
+
+/// Slugs that would collide with a fixed route: `/api/articles/feed` is the feed.
+const RESERVED: &[&str] = &["feed"];
 
 /// `base` with a random six-character suffix: `how-to-train-your-dragon-k3x9q2`.
 pub fn with_suffix(base: &str) -> String {
@@ -46,6 +51,10 @@ mod tests {
         assert_eq!(slugify("  --Rust & C++ -- "), "rust-c");
         assert_eq!(slugify("Ünïcödé Straße"), "ünïcödé-straße");
         assert_eq!(slugify("!!!"), "article");
+        assert!(
+            slugify("Feed").starts_with("feed-"),
+            "the feed route keeps its path"
+        );
         assert_eq!(slugify(&"a".repeat(500)).chars().count(), MAX_CHARS);
     }
 

@@ -27,6 +27,8 @@ pub fn validate_tag_list(validator: &mut Validator, tags: Vec<String>) -> Vec<St
         let tag = tag.trim().to_owned();
         if tag.is_empty() {
             validator.add("tagList", "can't contain blank tags");
+        } else if tag.contains('\0') {
+            validator.add("tagList", "can't contain NUL characters");
         } else if tag.chars().count() > TAG_MAX_CHARS {
             validator.add(
                 "tagList",

@@ -99,6 +99,8 @@ pub async fn login(state: &AppState, input: Credentials) -> Result<Authenticated
     let password = input.password.unwrap_or_default();
     if email.is_empty() {
         validator.add("email", BLANK);
+    } else {
+        validator.text("email", &email, EMAIL_MAX_CHARS);
     }
     if password.is_empty() {
         validator.add("password", BLANK);
@@ -120,6 +122,27 @@ pub async fn login(state: &AppState, input: Credentials) -> Result<Authenticated
     match user {
         Some(user) if matches => authenticated(state, user),
         _ => Err(INVALID_CREDENTIALS),
+    }
+}
+
+/// The viewer a verified token names, if that user still exists: the token of a deleted user is
+/// invalid everywhere, not just where the user's row happens to be read.
+pub async fn confirm_viewer(
+    state: &AppState,
+    viewer: Option<Viewer>,
+) -> Result<Option<Viewer>, AppError> {
+    let Some(viewer) = viewer else {
+        return Ok(None);
+    };
+    let exists: bool = with_connection!(state.db(), |conn| {
+        diesel::select(diesel::dsl::exists(users::table.find(viewer.user_id)))
+            .get_result(conn)
+            .await?
+    });
+    if exists {
+        Ok(Some(viewer))
+    } else {
+        Err(INVALID_TOKEN)
     }
 }
 
@@ -213,7 +236,11 @@ fn authenticated(state: &AppState, user: UserRow) -> Result<AuthenticatedUser, A
 /// Maps a unique violation on `users` to 409 on the field it concerns.
 fn taken_or_internal(error: diesel::result::Error) -> AppError {
     match unique_violation(&error) {
-        Some(constraint) if constraint.contains("email") => AppError::Conflict { field: "email" },
+        Some(constraint)
+            if constraint.contains("users_email_key") || constraint.contains("users.email") =>
+        {
+            AppError::Conflict { field: "email" }
+        }
         Some(_) => AppError::Conflict { field: "username" },
         None => error.into(),
     }
@@ -232,7 +259,9 @@ fn validate_username(validator: &mut Validator, value: Option<String>) -> String
 }
 
 fn validate_email(validator: &mut Validator, value: Option<String>) -> String {
-    let email = normalize_email(&validator.required("email", value, EMAIL_MAX_CHARS));
+    // Lower-casing can lengthen a string (İ → i̇), so the limit applies to the stored form.
+    let normalized = value.map(|email| normalize_email(&email));
+    let email = validator.required("email", normalized, EMAIL_MAX_CHARS);
     let looks_valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && !domain.is_empty() && !domain.contains('@')
     }) && !email.chars().any(|c| c.is_whitespace() || c.is_control());

@@ -4,6 +4,7 @@
 use crate::error::{AppError, FieldErrors};
 
 pub const BLANK: &str = "can't be blank";
+pub const NUL: &str = "can't contain NUL characters";
 
 /// Collects messages per field; `finish` turns them into one 422.
 #[derive(Default)]
@@ -25,7 +26,7 @@ impl Validator {
         if value.is_empty() {
             self.add(field, BLANK);
         } else {
-            self.max_chars(field, &value, max_chars);
+            self.text(field, &value, max_chars);
         }
         value
     }
@@ -38,16 +39,20 @@ impl Validator {
         max_chars: usize,
     ) -> Option<String> {
         let value = value.filter(|v| !v.trim().is_empty())?;
-        self.max_chars(field, &value, max_chars);
+        self.text(field, &value, max_chars);
         Some(value)
     }
 
-    pub fn max_chars(&mut self, field: &str, value: &str, max_chars: usize) {
+    /// At most `max_chars` characters and no NUL (which PostgreSQL cannot store in text).
+    pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
         if value.chars().count() > max_chars {
             self.add(
                 field,
                 format!("is too long (maximum is {max_chars} characters)"),
             );
+        }
+        if value.contains('\0') {
+            self.add(field, NUL);
         }
     }
 

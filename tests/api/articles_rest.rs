@@ -260,7 +260,10 @@ async fn invalid_articles_are_422_and_write_nothing() {
             Some(json!({"title": "t"})),
         )
         .await;
-    assert_eq!(errors(&not_wrapped), json!({"article": ["is missing"]}));
+    assert_eq!(
+        errors(&not_wrapped),
+        json!({"title": ["can't be blank"], "description": ["can't be blank"], "body": ["can't be blank"]})
+    );
     assert_eq!(app.row_counts().await, [0, 0, 0, 0, 0]);
 }
 

@@ -204,6 +204,22 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Deletes a user row directly, as an administrator would, leaving their tokens valid JWTs.
+    pub async fn delete_user(&self, username: &str) {
+        use conduit::db::schema::users;
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        let deleted = async {
+            Ok::<usize, AppError>(with_connection!(self.state.db(), |conn| {
+                diesel::delete(users::table.filter(users::username.eq(username)))
+                    .execute(conn)
+                    .await?
+            }))
+        };
+        assert_eq!(deleted.await.expect("delete user"), 1);
+    }
+}
+
 /// `2016-02-18T03:22:56.637Z`: UTC, milliseconds, `T` and `Z`.
 pub fn is_millisecond_utc(value: &Value) -> bool {
     let Some(text) = value.as_str() else {

@@ -8,6 +8,7 @@ mod binary;
 mod comments_rest;
 mod domain_graphql;
 mod domain_parity;
+mod edge_cases;
 mod graphql_schema;
 mod lists_rest;
 mod openapi;

@@ -94,16 +94,15 @@ async fn unknown_profiles_are_404_after_the_auth_check() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn following_yourself_is_refused() {
+async fn following_yourself_is_allowed_and_idempotent() {
     let app = TestApp::spawn().await;
     let token = app.register("narcissus").await;
-    let response = app
-        .rest("POST", "/api/profiles/narcissus/follow", Some(&token), None)
-        .await;
-    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        errors(&response),
-        json!({"profile": ["cannot follow yourself"]})
-    );
-    assert_eq!(app.row_counts().await[4], 0);
+    for _ in 0..2 {
+        let response = app
+            .rest("POST", "/api/profiles/narcissus/follow", Some(&token), None)
+            .await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.body["profile"]["following"], true);
+    }
+    assert_eq!(app.row_counts().await[4], 1);
 }
