@@ -78,9 +78,9 @@ fn page_of(query: &HashMap<String, String>) -> Result<Page, AppError> {
     params(("tag" = Option<String>, Query, description = "Only articles with this tag"),
         ("author" = Option<String>, Query, description = "Only articles by this username"),
         ("favorited" = Option<String>, Query, description = "Only articles favorited by this username"),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20"),
-        ("offset" = Option<i64>, Query, description = "Items to skip, default 0")), security((), ("Token" = [])),
-    responses((status = 200, description = "Newest first; items have no body", body = ArticlesResponse), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+        ("offset" = Option<i64>, Query, description = "Items to skip, default 0", minimum = 0, maximum = 1000000000)), security((), ("Token" = [])),
+    responses((status = 200, description = "Newest first; items have no body", body = ArticlesResponse), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn list_articles(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -100,7 +100,7 @@ pub async fn list_articles(
 
 /// `GET /api/articles/feed?limit=&offset=`
 #[utoipa::path(get, path = "/api/articles/feed", operation_id = "GetArticlesFeed", tag = "Articles",
-    params(("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)), security(("Token" = [])),
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000)), security(("Token" = [])),
     responses((status = 200, body = ArticlesResponse), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn feed(
     State(state): State<AppState>,
@@ -115,7 +115,7 @@ pub async fn feed(
 /// `GET /api/articles/{slug}`
 #[utoipa::path(get, path = "/api/articles/{slug}", operation_id = "GetArticle", tag = "Articles",
     params(("slug" = String, Path)), security((), ("Token" = [])),
-    responses((status = 200, body = ArticleEnvelope<Article>), (status = 404, description = "Unknown article", body = ErrorBody)))]
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 404, description = "Unknown article", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn get_article(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -128,7 +128,7 @@ pub async fn get_article(
 /// `POST /api/articles` → 201
 #[utoipa::path(post, path = "/api/articles", operation_id = "CreateArticle", tag = "Articles",
     request_body = ArticleEnvelope<NewArticleBody>, security(("Token" = [])),
-    responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+    responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn create_article(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,
@@ -147,7 +147,7 @@ pub async fn create_article(
 /// `PUT /api/articles/{slug}`: partial update by the author.
 #[utoipa::path(put, path = "/api/articles/{slug}", operation_id = "UpdateArticle", tag = "Articles",
     params(("slug" = String, Path)), request_body = ArticleEnvelope<UpdateArticleBody>, security(("Token" = [])),
-    responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+    responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn update_article(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

@@ -39,7 +39,7 @@ pub struct CommentsEnvelope {
 /// `GET /api/articles/{slug}/comments`
 #[utoipa::path(get, path = "/api/articles/{slug}/comments", operation_id = "GetArticleComments", tag = "Comments",
     params(("slug" = String, Path)), security((), ("Token" = [])),
-    responses((status = 200, body = CommentsEnvelope), (status = 404, description = "Unknown article", body = ErrorBody)))]
+    responses((status = 200, body = CommentsEnvelope), (status = 404, description = "Unknown article", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn list_comments(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
@@ -52,7 +52,7 @@ pub async fn list_comments(
 /// `POST /api/articles/{slug}/comments` → 201
 #[utoipa::path(post, path = "/api/articles/{slug}/comments", operation_id = "CreateArticleComment", tag = "Comments",
     params(("slug" = String, Path)), request_body = NewCommentEnvelope, security(("Token" = [])),
-    responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+    responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn add_comment(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

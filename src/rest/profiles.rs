@@ -20,7 +20,7 @@ pub struct ProfileEnvelope {
 /// `GET /api/profiles/{username}`
 #[utoipa::path(get, path = "/api/profiles/{username}", operation_id = "GetProfileByUsername", tag = "Profile",
     params(("username" = String, Path)), security((), ("Token" = [])),
-    responses((status = 200, body = ProfileEnvelope), (status = 404, description = "Unknown user", body = ErrorBody)))]
+    responses((status = 200, body = ProfileEnvelope), (status = 404, description = "Unknown user", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn get_profile(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,

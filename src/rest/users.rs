@@ -64,7 +64,7 @@ type UserResponse = Json<UserEnvelope<AuthenticatedUser>>;
 #[utoipa::path(post, path = "/api/users", operation_id = "CreateUser", tag = "User and Authentication",
     request_body = UserEnvelope<RegisterBody>,
     responses((status = 201, body = UserEnvelope<AuthenticatedUser>),
-        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<UserEnvelope<RegisterBody>>,
@@ -81,7 +81,7 @@ pub async fn register(
 /// `POST /api/users/login`: exchange email and password for a token.
 #[utoipa::path(post, path = "/api/users/login", operation_id = "Login", tag = "User and Authentication",
     request_body = UserEnvelope<LoginBody>,
-    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<UserEnvelope<LoginBody>>,
@@ -109,7 +109,7 @@ pub async fn current_user(
 #[utoipa::path(put, path = "/api/user", operation_id = "UpdateCurrentUser", tag = "User and Authentication",
     security(("Token" = [])), request_body = UserEnvelope<UpdateBody>,
     responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody),
-        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
+        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     AuthUser(viewer): AuthUser,

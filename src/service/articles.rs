@@ -10,7 +10,7 @@ use super::article_views::{Article, decorate};
 use super::paging::Page;
 use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
-use super::validation::Validator;
+use super::validation::{NOTHING_TO_UPDATE, Validator};
 use crate::auth::Viewer;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
@@ -275,6 +275,10 @@ pub async fn update_article(
     if article.author_id != viewer.user_id {
         return Err(ARTICLE_FORBIDDEN);
     }
+    let input_is_empty = input.title.is_none()
+        && input.description.is_none()
+        && input.body.is_none()
+        && input.tag_list.is_none();
     let mut validator = Validator::default();
     let title = input
         .title
@@ -293,6 +297,9 @@ pub async fn update_article(
         }
         Some(Some(tags)) => Some(validate_tag_list(&mut validator, tags)),
     };
+    if input_is_empty {
+        validator.add("article", NOTHING_TO_UPDATE);
+    }
     validator.finish()?;
 
     // Changing the title makes a new slug; everything else keeps it.

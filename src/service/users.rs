@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::validation::{BLANK, Validator};
+use super::validation::{BLANK, NOTHING_TO_UPDATE, Validator};
 use crate::auth::{INVALID_TOKEN, Viewer};
 use crate::db::error::unique_violation;
 use crate::db::models::{NewUserRow, UserChangeset, UserRow};
@@ -156,6 +156,11 @@ pub async fn update_user(
     viewer: Viewer,
     input: UserUpdate,
 ) -> Result<AuthenticatedUser, AppError> {
+    let input_is_empty = input.username.is_none()
+        && input.email.is_none()
+        && input.password.is_none()
+        && input.bio.is_none()
+        && input.image.is_none();
     let mut validator = Validator::default();
     // `null` or "" for a required field is blank, not "leave as it is".
     let username = input
@@ -173,6 +178,9 @@ pub async fn update_user(
     let image = input
         .image
         .map(|value| validator.optional("image", value, IMAGE_MAX_CHARS));
+    if input_is_empty {
+        validator.add("user", NOTHING_TO_UPDATE);
+    }
     validator.finish()?;
 
     let password_hash = match password {

@@ -5,6 +5,8 @@ use crate::error::{AppError, FieldErrors};
 
 pub const BLANK: &str = "can't be blank";
 pub const NUL: &str = "can't contain NUL characters";
+/// An update that names no field to change.
+pub const NOTHING_TO_UPDATE: &str = "has no field to update";
 
 /// Collects messages per field; `finish` turns them into one 422.
 #[derive(Default)]

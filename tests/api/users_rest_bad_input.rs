@@ -86,8 +86,6 @@ async fn wrong_json_types_are_422_naming_the_field() {
             "password",
         ),
         (json!({"user": "alice"}), "user"),
-        (json!([1, 2, 3]), "body"),
-        (json!("just a string"), "body"),
     ];
     for (body, field) in cases {
         let response = app
@@ -119,6 +117,39 @@ async fn wrong_json_types_are_422_naming_the_field() {
             .unwrap()
             .starts_with("invalid type")
     );
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_that_are_not_objects_are_422() {
+    let app = TestApp::spawn().await;
+    let token = app.register("objects").await;
+    for body in [
+        json!([]),
+        json!([1, 2, 3]),
+        json!("just a string"),
+        json!(42),
+        json!(null),
+    ] {
+        for (method, path) in [
+            ("POST", "/api/users"),
+            ("PUT", "/api/user"),
+            ("POST", "/api/articles"),
+        ] {
+            let response = app
+                .rest(method, path, Some(&token), Some(body.clone()))
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {path} {body}"
+            );
+            assert_eq!(
+                errors(&response),
+                json!({"body": ["must be a JSON object"]})
+            );
+        }
+    }
     assert_eq!(app.user_count().await, 1);
 }
 
