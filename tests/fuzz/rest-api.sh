@@ -3,7 +3,7 @@
 # of generated requests, valid and invalid, against the release binary on a seeded SQLite
 # database. Fails on any 5xx, on a status code or response body the document does not describe,
 # on a route that needs a token but answers without one. Deterministic (fixed seed), bounded
-# (examples per operation and a time budget), loopback only.
+# (examples per operation and a time budget, MAX_TIME seconds), loopback only.
 #
 #   CONDUIT_BIN=target/release/conduit bash tests/fuzz/rest-api.sh
 set -euo pipefail
@@ -38,7 +38,7 @@ status=0
 "$TOOLS_DIR/venv/bin/schemathesis" run "$base/api/openapi.json" --url "$base" \
   -H "Authorization: Token $token" \
   --checks all --exclude-checks positive_data_acceptance \
-  --max-examples "${MAX_EXAMPLES:-60}" --seed 20261129 --max-time 240 --workers 2 \
+  --max-examples "${MAX_EXAMPLES:-30}" --seed 20261129 --max-time "${MAX_TIME:-90}" --workers 2 \
   --no-color || status=$?
 if grep -q '"level":"ERROR"\|panicked' "$workdir/server.log"; then
   echo "the server logged errors:" >&2
