@@ -103,6 +103,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%address, %database, "conduit is listening");
     println!("Conduit is running on {database}");
     println!("  REST API:   http://{address}/api");
+    println!("  API docs:   http://{address}/api/docs/ (OpenAPI: /api/openapi.json)");
     println!("  GraphQL:    http://{address}/graphql (GraphiQL playground: open it in a browser)");
     println!("  Health:     http://{address}/health/ready");
     axum::serve(listener, app(state))
