@@ -11,12 +11,10 @@ resource "aws_db_parameter_group" "postgres" {
   name   = "${local.name}-postgres16"
   family = "postgres16"
 
-  # Conduit's PostgreSQL driver connects without TLS (see docs/DEPLOY.md, "Known gaps"); the
-  # connection never leaves the private subnets, where only the hosts' security group may reach
-  # the database.
+  # Only TLS connections: the hosts connect with sslmode=verify-full against the RDS CA bundle.
   parameter {
     name  = "rds.force_ssl"
-    value = "0"
+    value = "1"
   }
 
   parameter {
@@ -31,7 +29,6 @@ resource "aws_db_parameter_group" "postgres" {
 }
 
 resource "aws_db_instance" "main" {
-  #checkov:skip=CKV2_AWS_69:Conduit's PostgreSQL driver has no TLS yet (docs/DEPLOY.md, Known gaps). The traffic stays in private subnets that only the hosts' security group may reach; enable rds.force_ssl once the driver speaks TLS.
   identifier     = local.name
   engine         = "postgres"
   engine_version = "16"

@@ -3,9 +3,7 @@
 
 use anyhow::Context as _;
 use diesel::migration::MigrationSource;
-use diesel_async::{
-    AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection, AsyncPgConnection,
-};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::pool::establish_sqlite;
@@ -30,7 +28,7 @@ pub async fn run_pending_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<Str
             run(connection, SQLITE)?
         }
         Backend::Postgres => {
-            let connection = AsyncPgConnection::establish(url.connection_string())
+            let connection = super::postgres_tls::establish(url.connection_string().to_owned())
                 .await
                 .with_context(|| format!("cannot connect to {target}"))?;
             run(connection, POSTGRES)?

@@ -9,6 +9,7 @@ pub mod error;
 pub mod migrate;
 pub mod models;
 mod pool;
+pub mod postgres_tls;
 pub mod schema;
 mod url;
 

@@ -86,7 +86,7 @@ impl Database {
             }
             Backend::Postgres => {
                 let establish: Establish<AsyncPgConnection> =
-                    |url| async move { AsyncPgConnection::establish(&url).await }.boxed();
+                    |url| super::postgres_tls::establish(url).boxed();
                 Pools::Postgres(build_pool(url, establish, &statements, settings))
             }
             Backend::Mysql => {

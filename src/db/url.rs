@@ -56,7 +56,10 @@ impl DatabaseUrl {
             }
             // The MySQL driver only knows the mysql:// scheme.
             Backend::Mysql => format!("mysql:{rest}"),
-            Backend::Postgres => url.to_owned(),
+            Backend::Postgres => {
+                super::postgres_tls::PgConnectSettings::parse(url)?;
+                url.to_owned()
+            }
         };
         Ok(DatabaseUrl { backend, url })
     }

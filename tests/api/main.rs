@@ -13,6 +13,7 @@ mod graphql_schema;
 mod lists_rest;
 mod openapi;
 mod parity;
+mod postgres_tls;
 mod profiles_rest;
 mod races;
 mod seed;
