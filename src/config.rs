@@ -32,7 +32,8 @@ impl<const N: usize> Source for [(&str, &str); N] {
     }
 }
 
-/// The documented settings: (variable, default, meaning). README's table is written from this.
+/// The documented settings: (variable, default, meaning). README's table must list each one, and
+/// each literal default must be what `from_source` uses (both are tested).
 pub const SETTINGS: &[(&str, &str, &str)] = &[
     (
         "DATABASE_URL",
@@ -332,6 +333,18 @@ mod tests {
             let line = error.to_string();
             assert!(line.contains(name) && line.contains(problem), "{line}");
             assert!(!line.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn the_documented_defaults_are_the_defaults() {
+        let defaults = format!("{:?}", Config::from_source(&[]).unwrap());
+        for (name, default, _) in SETTINGS {
+            if default.starts_with('(') {
+                continue; // computed: a generated secret, the host name
+            }
+            let explicit = format!("{:?}", Config::from_source(&[(*name, *default)]).unwrap());
+            assert_eq!(explicit, defaults, "{name}'s documented default {default}");
         }
     }
 

@@ -46,5 +46,5 @@ fn password_hashing_slots() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
-/// How long in-flight requests may run after a shutdown signal.
+/// How long in-flight requests may run after a shutdown signal before the server stops anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);

@@ -1,4 +1,4 @@
-//! The `conduit` command: `serve` (the default), `migrate`, `schema`.
+//! The `conduit` command: `serve` (the default), `migrate`, `seed`, `schema`, `healthcheck`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,9 +91,10 @@ fn main() -> ExitCode {
                     random_seed,
                 };
                 let state = conduit::AppState::build(config).await?;
+                // Display, unlike message(), keeps the cause of an internal error.
                 let report = conduit::seed::seed(&state, &plan)
                     .await
-                    .map_err(|error| anyhow::anyhow!(error.message()))?;
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
                 println!(
                     "seeded {} users, {} follows, {} articles, {} article tags, {} favorites, {} comments in {:.2?} (password of every user: {})",
                     report.users,
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Some(Command::Healthcheck) => conduit::healthcheck(config.bind_address.port()).await,
+            Some(Command::Healthcheck) => conduit::healthcheck(config.bind_address).await,
             _ => conduit::serve(config).await,
         }
     });

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{graphql, rest, service};
@@ -48,7 +48,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn(json_responses))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            json_responses(request, next, max_body_bytes)
+        }))
         .layer(cors())
         .layer(
             TraceLayer::new_for_http()
@@ -101,22 +103,51 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address} (BIND_ADDRESS)"))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, %database, "conduit is listening");
-    println!("Conduit is running on {database}");
-    println!("  REST API:   http://{address}/api");
-    println!("  API docs:   http://{address}/api/docs/ (OpenAPI: /api/openapi.json)");
-    println!("  GraphQL:    http://{address}/graphql (GraphiQL playground: open it in a browser)");
-    println!("  Health:     http://{address}/health/ready");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")
+    // For a person at a terminal; JSON logs (containers) stay pure JSON.
+    if state.config().log_format == LogFormat::Text {
+        println!("Conduit is running on {database}");
+        println!("  REST API:   http://{address}/api");
+        println!("  API docs:   http://{address}/api/docs/ (OpenAPI: /api/openapi.json)");
+        println!(
+            "  GraphQL:    http://{address}/graphql (GraphiQL playground: open it in a browser)"
+        );
+        println!("  Health:     http://{address}/health/ready");
+    }
+    let (signalled, mut shutdown) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    });
+    // In-flight requests get SHUTDOWN_GRACE after the signal; a request stuck longer than that
+    // must not keep the process from stopping (the orchestrator would kill it anyway).
+    let deadline = async move {
+        let _ = shutdown.wait_for(|signalled| *signalled).await;
+        tokio::time::sleep(crate::SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.context("server failed"),
+        () = deadline => {
+            tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
+            Ok(())
+        }
+    }
 }
 
-/// Asks the server on this machine's `port` whether it is ready; an error unless it answers 200.
-pub async fn healthcheck(port: u16) -> anyhow::Result<()> {
+/// Asks the server listening on `bind_address` whether it is ready; an error unless it answers
+/// 200.
+pub async fn healthcheck(bind_address: std::net::SocketAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // A wildcard bind address (0.0.0.0, ::) is reached through the loopback interface.
+    let mut address = bind_address;
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
     let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        let mut stream = tokio::net::TcpStream::connect(address).await?;
         stream
             .write_all(b"GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n")
             .await?;
@@ -167,9 +198,33 @@ fn cors() -> CorsLayer {
 /// Every answer under `/api` is JSON: RealWorld clients expect `application/json;
 /// charset=utf-8`, and the few errors that axum produces before a handler runs (405 for a wrong
 /// method, 400 for a path that is not UTF-8) are rewritten into the `{"errors": …}` shape.
-async fn json_responses(request: Request<Body>, next: Next) -> Response {
+async fn json_responses(request: Request<Body>, next: Next, max_body_bytes: usize) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let is_graphql = request.uri().path() == "/graphql";
     let response = next.run(request).await;
+    // GraphQL's body limit answers in plain text: 413 when the length is announced, 400 ("length
+    // limit exceeded") when the body streams past it. GraphQL clients get a GraphQL error.
+    if is_graphql && response.status().is_client_error() {
+        let (parts, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 16 * 1024)
+            .await
+            .unwrap_or_default();
+        let too_large = parts.status == StatusCode::PAYLOAD_TOO_LARGE
+            || String::from_utf8_lossy(&text).contains("length limit exceeded");
+        if !too_large {
+            return Response::from_parts(parts, Body::from(text));
+        }
+        let error = AppError::PayloadTooLarge {
+            limit: max_body_bytes,
+        };
+        let body = json!({ "errors": [{
+            "message": error.message(),
+            "extensions": { "code": error.code(), "errors": error.field_errors() },
+        }]});
+        return json_with_charset(
+            (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response(),
+        );
+    }
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)

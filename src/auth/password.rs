@@ -24,6 +24,9 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|hash| hash.to_string())
 });
 
+/// How long a request waits for a hashing slot before it is told to retry later.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
@@ -70,15 +73,19 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
+        // The permit moves into the blocking task: a client that gives up does not free a slot
+        // while its hash is still being computed. Waiting is bounded; past it, back off (429).
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
             .await
+            .map_err(|_| AppError::RateLimited)?
             .map_err(|_| AppError::Unavailable)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|error| anyhow::anyhow!("password hashing task failed: {error}"))?
-            .map_err(AppError::Internal)
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|error| anyhow::anyhow!("password hashing task failed: {error}"))?
+        .map_err(AppError::Internal)
     }
 }
 

@@ -52,6 +52,24 @@ pub fn ignoring_duplicates(result: Result<usize, DieselError>) -> Result<usize, 
     }
 }
 
+/// Whether `error` is a foreign-key violation: the row an insert points to was deleted
+/// concurrently (the article between its lookup and a favorite, say).
+pub fn foreign_key_violation(error: &DieselError) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)
+    )
+}
+
+/// `not_found` if the insert failed because its parent row is gone, the database error otherwise.
+pub fn not_found_if_gone(error: DieselError, not_found: AppError) -> AppError {
+    if foreign_key_violation(&error) {
+        not_found
+    } else {
+        error.into()
+    }
+}
+
 /// A failure that says nothing about the request and may pass on a retry: a deadlock or
 /// serialization failure between concurrent transactions, or SQLite's writer lock held too long.
 pub fn is_transient(error: &DieselError) -> bool {

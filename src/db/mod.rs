@@ -1,7 +1,8 @@
 //! The database layer: one pool per configured backend, chosen by the URL scheme, and the
 //! [`with_connection!`](crate::with_connection) macro that runs one Diesel expression on whichever
-//! connection type the pool holds. Queries live in the service layer and are written once; this
-//! module only knows how to reach a database, never what to ask it.
+//! connection type the pool holds. Queries live in the service layer and are written once; the
+//! only statements here are those whose SQL differs between backends (`dialect`, `batch`),
+//! each kept next to the connection type it serves.
 
 pub mod batch;
 pub mod dialect;

@@ -29,8 +29,7 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// Accepts `sqlite://PATH` (or `sqlite::memory:`), `postgres://…`/`postgresql://…` and
-    /// `mysql://…`/`mariadb://…`.
+    /// Accepts `sqlite://PATH`, `postgres://…`/`postgresql://…` and `mysql://…`/`mariadb://…`.
     pub fn parse(url: &str) -> Result<Self, String> {
         let url = url.trim();
         let (scheme, rest) = url
@@ -52,6 +51,10 @@ impl DatabaseUrl {
                 if path.is_empty() {
                     return Err("sqlite:// needs a file path, e.g. sqlite://data/conduit.db".into());
                 }
+                // Every pooled connection would open its own empty in-memory database.
+                if path.contains(":memory:") || path.contains("mode=memory") {
+                    return Err("in-memory SQLite is not supported: use a file path".into());
+                }
                 format!("sqlite://{path}")
             }
             // The MySQL driver only knows the mysql:// scheme.
@@ -68,7 +71,7 @@ impl DatabaseUrl {
         self.backend
     }
 
-    /// The URL as the backend's driver expects it (for SQLite: the file path or `:memory:`).
+    /// The URL as the backend's driver expects it (for SQLite: the file path).
     pub fn connection_string(&self) -> &str {
         match self.backend {
             Backend::Sqlite => self.url.trim_start_matches("sqlite://"),
@@ -76,11 +79,9 @@ impl DatabaseUrl {
         }
     }
 
-    /// For SQLite, the database file (None for an in-memory database).
+    /// For SQLite, the database file.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        let path = self.connection_string();
-        (self.backend == Backend::Sqlite && !path.starts_with(":memory:"))
-            .then(|| PathBuf::from(path))
+        (self.backend == Backend::Sqlite).then(|| PathBuf::from(self.connection_string()))
     }
 
     /// For SQLite, creates the folder that holds the database file, so that the first run on a
@@ -154,6 +155,7 @@ mod tests {
                 .contains("oracle")
         );
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
         assert!(DatabaseUrl::parse("nonsense").is_err());
     }
 

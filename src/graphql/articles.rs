@@ -7,7 +7,9 @@ use async_graphql::{
 use super::context::ContextExt as _;
 use super::error::graphql_error;
 use super::loaders::prime_for_articles;
-use super::types::{ArticleConnection, ArticleNode, connection, page_from_arguments, patch};
+use super::types::{
+    ArticleConnection, ArticleNode, connection, page_from_arguments, patch, selects_body,
+};
 use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
 use crate::service::paging::Page;
 use crate::service::tags;
@@ -43,7 +45,10 @@ impl ArticleQuery {
 
     /// Articles, newest first, optionally filtered (filters combine with AND). Page with
     /// `first` + `after` (cursors) or `first` + `offset`; `first` is 1–100, default 20.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per GraphQL field argument"
+    )]
     async fn articles(
         &self,
         context: &Context<'_>,
@@ -57,14 +62,12 @@ impl ArticleQuery {
         >,
     ) -> async_graphql::Result<ArticleConnection> {
         let page = page_from_arguments(first, after, offset)?;
-        let filter = ArticleFilter {
-            tag,
-            author,
-            favorited_by,
-        };
-        let list = articles::list_articles(context.state(), context.viewer()?, &filter, page, true)
-            .await
-            .map_err(graphql_error)?;
+        let filter = ArticleFilter::new(tag, author, favorited_by);
+        let with_body = selects_body(context);
+        let list =
+            articles::list_articles(context.state(), context.viewer()?, &filter, page, with_body)
+                .await
+                .map_err(graphql_error)?;
         primed_connection(context, list, page).await
     }
 
@@ -78,7 +81,7 @@ impl ArticleQuery {
     ) -> async_graphql::Result<ArticleConnection> {
         let viewer = context.require_viewer()?;
         let page = page_from_arguments(first, after, offset)?;
-        let list = articles::feed(context.state(), viewer, page, true)
+        let list = articles::feed(context.state(), viewer, page, selects_body(context))
             .await
             .map_err(graphql_error)?;
         primed_connection(context, list, page).await

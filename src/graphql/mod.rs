@@ -23,7 +23,6 @@ use axum::routing::get;
 
 pub use context::RequestViewer;
 
-use crate::auth;
 use crate::service::users as users_service;
 use crate::state::AppState;
 
@@ -87,10 +86,7 @@ async fn execute(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let viewer = match auth::viewer_from_headers(endpoint.state.tokens(), &headers) {
-        Ok(viewer) => users_service::confirm_viewer(&endpoint.state, viewer).await,
-        Err(error) => Err(error),
-    };
+    let viewer = users_service::authenticate(&endpoint.state, &headers).await;
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     let state = endpoint.state.clone();
     let request = request

@@ -82,23 +82,23 @@ impl ProfileNode {
     async fn viewer_is_following(&self) -> bool {
         self.0.following
     }
-    /// The author's latest articles, newest first (at most 20).
+    /// The author's latest articles, newest first: `first` from 1 to 20.
     async fn articles(
         &self,
         context: &Context<'_>,
         #[graphql(default = 5)] first: usize,
     ) -> async_graphql::Result<Vec<ArticleNode>> {
+        if !(1..=AUTHOR_ARTICLES_MAX).contains(&first) {
+            let rule = format!("must be a whole number from 1 to {AUTHOR_ARTICLES_MAX}");
+            return Err(crate::error::AppError::invalid("first", rule).extend());
+        }
         let loader = context.data_unchecked::<RequestLoader<ArticlesByAuthor>>();
         let articles = loader
             .load_one(self.0.user_id)
             .await
             .map_err(|error| error.extend())?
             .unwrap_or_default();
-        Ok(articles
-            .into_iter()
-            .take(first.min(AUTHOR_ARTICLES_MAX))
-            .map(ArticleNode)
-            .collect())
+        Ok(articles.into_iter().take(first).map(ArticleNode).collect())
     }
 }
 
@@ -152,6 +152,18 @@ pub fn page_from_arguments(
         None => offset.map(i64::from),
     };
     Page::new(first.map(i64::from), start).map_err(|error| error.extend())
+}
+
+/// Whether the query under a list asks for article bodies: up to 100 × 100,000 characters that
+/// are not loaded when nobody reads them.
+pub fn selects_body(context: &Context<'_>) -> bool {
+    let selection = context.look_ahead();
+    selection
+        .field("edges")
+        .field("node")
+        .field("body")
+        .exists()
+        || selection.field("nodes").field("body").exists()
 }
 
 /// A page of articles as a connection; cursors are positions in the whole list.

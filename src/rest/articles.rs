@@ -87,13 +87,11 @@ pub async fn list_articles(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ArticlesResponse>, AppError> {
     let page = page_of(&query)?;
-    // Some frontends send empty parameters (`?tag=`): they mean "no filter".
-    let filter_value = |name: &str| query.get(name).filter(|value| !value.is_empty()).cloned();
-    let filter = ArticleFilter {
-        tag: filter_value("tag"),
-        author: filter_value("author"),
-        favorited_by: filter_value("favorited"),
-    };
+    let filter = ArticleFilter::new(
+        query.get("tag").cloned(),
+        query.get("author").cloned(),
+        query.get("favorited").cloned(),
+    );
     let list = articles::list_articles(&state, viewer, &filter, page, false).await?;
     Ok(Json(list.into()))
 }

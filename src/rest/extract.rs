@@ -117,8 +117,7 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let viewer = auth::viewer_from_headers(state.tokens(), &parts.headers)?;
-        users::confirm_viewer(state, viewer)
+        users::authenticate(state, &parts.headers)
             .await?
             .map(AuthUser)
             .ok_or(auth::MISSING_TOKEN)
@@ -129,8 +128,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let viewer = auth::viewer_from_headers(state.tokens(), &parts.headers)?;
-        users::confirm_viewer(state, viewer)
+        users::authenticate(state, &parts.headers)
             .await
             .map(MaybeAuthUser)
     }

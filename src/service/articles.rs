@@ -14,7 +14,7 @@ use super::validation::{NOTHING_TO_UPDATE, Validator};
 use crate::auth::Viewer;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
-use crate::db::error::{ignoring_duplicates, unique_violation};
+use crate::db::error::{ignoring_duplicates, not_found_if_gone, unique_violation};
 use crate::db::models::{
     ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow, NewTagRow,
 };
@@ -44,6 +44,18 @@ pub struct ArticleFilter {
     pub author: Option<String>,
     /// Username of a user who favorited the articles.
     pub favorited_by: Option<String>,
+}
+
+impl ArticleFilter {
+    /// Empty values (`?tag=`, which some frontends send) mean "no filter".
+    pub fn new(tag: Option<String>, author: Option<String>, favorited_by: Option<String>) -> Self {
+        let given = |value: Option<String>| value.filter(|value| !value.is_empty());
+        ArticleFilter {
+            tag: given(tag),
+            author: given(author),
+            favorited_by: given(favorited_by),
+        }
+    }
 }
 
 /// A page of articles and the total number of matches.
@@ -331,6 +343,8 @@ pub async fn update_article(
                     })
                     .await;
                 match updated {
+                    // Deleted since it was looked up.
+                    Ok(0) => return Err(ARTICLE_NOT_FOUND),
                     Ok(_) => break,
                     Err(error)
                         if unique_violation(&error).is_some()
@@ -385,7 +399,8 @@ pub async fn favorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Ar
                 .values(&row)
                 .execute(conn)
                 .await,
-        )?
+        )
+        .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?
     });
     single(state, Some(viewer), article).await
 }
@@ -404,9 +419,9 @@ pub async fn unfavorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<
     single(state, Some(viewer), article).await
 }
 
-/// The latest `per_author` articles of each author (with bodies), for batch loaders: a fixed
-/// number of statements for any number of authors. Reads every article id of those authors from
-/// the (author, created_at, id) index and keeps the newest of each.
+/// The latest `per_author` articles of each author (with bodies), for batch loaders: three
+/// statements plus the decoration for any number of authors. The ids come from the
+/// (author, created_at, id) index; only the kept articles are read in full.
 pub async fn latest_by_authors(
     state: &AppState,
     viewer: Option<Viewer>,
@@ -416,25 +431,34 @@ pub async fn latest_by_authors(
     if author_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<ArticleRow> = with_connection!(state.db(), |conn| {
+    let newest_first: Vec<(i32, i32)> = with_connection!(state.db(), |conn| {
         articles::table
             .filter(articles::author_id.eq_any(author_ids))
             .order((articles::created_at.desc(), articles::id.desc()))
-            .select(ArticleRow::as_select())
+            .select((articles::id, articles::author_id))
             .load(conn)
             .await?
     });
     let mut taken: HashMap<i32, usize> = HashMap::new();
-    let newest: Vec<ArticleRow> = rows
+    let kept: Vec<i32> = newest_first
         .into_iter()
-        .filter(|row| {
-            let count = taken.entry(row.author_id).or_default();
+        .filter(|(_, author_id)| {
+            let count = taken.entry(*author_id).or_default();
             *count += 1;
             *count <= per_author
         })
+        .map(|(id, _)| id)
         .collect();
+    let mut rows: Vec<ArticleRow> = with_connection!(state.db(), |conn| {
+        articles::table
+            .filter(articles::id.eq_any(&kept))
+            .select(ArticleRow::as_select())
+            .load(conn)
+            .await?
+    });
+    rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
     let mut by_author: HashMap<i32, Vec<Article>> = HashMap::new();
-    for article in decorate(state, viewer, newest, true).await? {
+    for article in decorate(state, viewer, rows, true).await? {
         by_author
             .entry(article.author.user_id)
             .or_default()

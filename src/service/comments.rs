@@ -11,6 +11,7 @@ use super::timestamp;
 use super::validation::Validator;
 use crate::auth::Viewer;
 use crate::db::dialect::Dialect as _;
+use crate::db::error::not_found_if_gone;
 use crate::db::models::{CommentRow, NewCommentRow};
 use crate::db::schema::comments;
 use crate::error::AppError;
@@ -21,6 +22,9 @@ pub const BODY_MAX_CHARS: usize = 10_000;
 
 const COMMENT_NOT_FOUND: AppError = AppError::NotFound {
     resource: "comment",
+};
+const ARTICLE_NOT_FOUND: AppError = AppError::NotFound {
+    resource: "article",
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -88,7 +92,8 @@ pub async fn add_comment(
             diesel::insert_into(comments::table)
                 .values(&row)
                 .execute(conn)
-                .await?;
+                .await
+                .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
             let id = conn.last_insert_id().await?;
             Ok(comments::table
                 .find(id)

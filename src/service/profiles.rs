@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::auth::Viewer;
-use crate::db::error::ignoring_duplicates;
+use crate::db::error::{ignoring_duplicates, not_found_if_gone};
 use crate::db::models::FollowRow;
 use crate::db::schema::{follows, users};
 use crate::error::AppError;
@@ -47,16 +47,18 @@ pub async fn follow(state: &AppState, viewer: Viewer, username: &str) -> Result<
         followee_id,
         created_at: super::now(),
     };
-    // The primary key settles concurrent follows: a duplicate is simply already done.
+    // The primary key settles concurrent follows: a duplicate is simply already done. A user
+    // deleted since the lookup is not found.
     with_connection!(state.db(), |conn| {
         ignoring_duplicates(
             diesel::insert_into(follows::table)
                 .values(&row)
                 .execute(conn)
                 .await,
-        )?
+        )
+        .map_err(|error| not_found_if_gone(error, PROFILE_NOT_FOUND))?
     });
-    get_profile(state, Some(viewer), username).await
+    profile_of(state, viewer, followee_id).await
 }
 
 /// Unfollows `username`; unfollowing someone not followed is not an error.
@@ -75,7 +77,12 @@ pub async fn unfollow(
         .execute(conn)
         .await?
     });
-    get_profile(state, Some(viewer), username).await
+    profile_of(state, viewer, followee_id).await
+}
+
+async fn profile_of(state: &AppState, viewer: Viewer, user_id: i32) -> Result<Profile, AppError> {
+    let mut profiles = load_profiles(state, Some(viewer), &[user_id]).await?;
+    profiles.remove(&user_id).ok_or(PROFILE_NOT_FOUND)
 }
 
 async fn find_user_id(state: &AppState, username: &str) -> Result<i32, AppError> {

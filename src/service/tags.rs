@@ -28,7 +28,7 @@ pub fn validate_tag_list(validator: &mut Validator, tags: Vec<String>) -> Vec<St
         if tag.is_empty() {
             validator.add("tagList", "can't contain blank tags");
         } else if tag.contains('\0') {
-            validator.add("tagList", "can't contain NUL characters");
+            validator.add("tagList", super::validation::NUL);
         } else if tag.chars().count() > TAG_MAX_CHARS {
             validator.add(
                 "tagList",

@@ -125,9 +125,19 @@ pub async fn login(state: &AppState, input: Credentials) -> Result<Authenticated
     }
 }
 
+/// The viewer of a request, from its `Authorization` header: `None` without one, 401 for a bad
+/// token or one whose user no longer exists. REST and GraphQL both start here.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Viewer>, AppError> {
+    let viewer = crate::auth::viewer_from_headers(state.tokens(), headers)?;
+    confirm_viewer(state, viewer).await
+}
+
 /// The viewer a verified token names, if that user still exists: the token of a deleted user is
 /// invalid everywhere, not just where the user's row happens to be read.
-pub async fn confirm_viewer(
+async fn confirm_viewer(
     state: &AppState,
     viewer: Option<Viewer>,
 ) -> Result<Option<Viewer>, AppError> {

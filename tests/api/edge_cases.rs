@@ -287,3 +287,38 @@ async fn a_missing_envelope_still_checks_the_article_first() {
         .await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphql_answers_an_oversized_body_and_a_bad_first_in_graphql_terms() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ tags }} # {}",
+        "x".repeat(crate::harness::MAX_BODY_BYTES)
+    );
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{:?}",
+        response.body
+    );
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE"
+    );
+
+    let token = app.register("author").await;
+    app.create_article(&token, "Mine", &[]).await;
+    let zero = app
+        .graphql(
+            "{ profile(username: \"author\") { articles(first: 0) { slug } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_of(&zero).0, "VALIDATION_FAILED");
+}

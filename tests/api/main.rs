@@ -11,6 +11,7 @@ mod domain_parity;
 mod edge_cases;
 mod graphql_schema;
 mod lists_rest;
+mod migrations;
 mod openapi;
 mod parity;
 mod postgres_tls;
