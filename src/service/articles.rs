@@ -261,11 +261,10 @@ pub async fn create_article(
                     .await;
                 match inserted {
                     Ok(id) => break id,
-                    Err(error) if unique_violation(&error).is_some() && attempt < SLUG_ATTEMPTS => {
-                        attempt += 1;
-                        slug = with_suffix(&base_slug);
-                    }
-                    Err(error) => return Err(error.into()),
+                    Err(error) => match next_slug(&error, &mut attempt, &base_slug) {
+                        Some(next) => slug = next,
+                        None => return Err(error.into()),
+                    },
                 }
             };
             attach_tags!(conn, article_id, &tag_list);
@@ -346,15 +345,15 @@ pub async fn update_article(
                     // Deleted since it was looked up.
                     Ok(0) => return Err(ARTICLE_NOT_FOUND),
                     Ok(_) => break,
-                    Err(error)
-                        if unique_violation(&error).is_some()
-                            && attempt < SLUG_ATTEMPTS
-                            && base_slug.is_some() =>
-                    {
-                        attempt += 1;
-                        slug = base_slug.as_deref().map(with_suffix);
+                    Err(error) => {
+                        let next = base_slug
+                            .as_deref()
+                            .and_then(|base| next_slug(&error, &mut attempt, base));
+                        match next {
+                            Some(next) => slug = Some(next),
+                            None => return Err(error.into()),
+                        }
                     }
-                    Err(error) => return Err(error.into()),
                 }
             }
             if let Some(tag_list) = &tag_list {
@@ -465,6 +464,16 @@ pub async fn latest_by_authors(
             .push(article);
     }
     Ok(by_author)
+}
+
+/// After a write that failed with `error`: the slug to try next if the failure was a slug
+/// collision and attempts remain (`base` with a random suffix), otherwise `None`.
+fn next_slug(error: &diesel::result::Error, attempt: &mut usize, base: &str) -> Option<String> {
+    if unique_violation(error).is_none() || *attempt >= SLUG_ATTEMPTS {
+        return None;
+    }
+    *attempt += 1;
+    Some(with_suffix(base))
 }
 
 /// The article with `slug`, or 404 `article`.
