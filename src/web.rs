@@ -16,7 +16,6 @@ use axum::routing::get;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any as AnyOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -37,8 +36,7 @@ pub fn app(state: AppState) -> Router {
         .unwrap_or_else(|_| HeaderValue::from_static("conduit"));
     Router::new()
         .merge(rest::routes())
-        // GraphQL reads its body itself, so it gets the limit as a layer.
-        .merge(graphql::routes(state.clone()).layer(RequestBodyLimitLayer::new(max_body_bytes)))
+        .merge(graphql::routes(state.clone()))
         .route(
             "/health/live",
             get(|| async { axum::Json(json!({ "status": "live" })) }),
@@ -48,9 +46,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn(move |request, next| {
-            json_responses(request, next, max_body_bytes)
-        }))
+        .layer(axum::middleware::from_fn(json_responses))
         .layer(cors())
         .layer(
             TraceLayer::new_for_http()
@@ -198,33 +194,9 @@ fn cors() -> CorsLayer {
 /// Every answer under `/api` is JSON: RealWorld clients expect `application/json;
 /// charset=utf-8`, and the few errors that axum produces before a handler runs (405 for a wrong
 /// method, 400 for a path that is not UTF-8) are rewritten into the `{"errors": …}` shape.
-async fn json_responses(request: Request<Body>, next: Next, max_body_bytes: usize) -> Response {
+async fn json_responses(request: Request<Body>, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
-    let is_graphql = request.uri().path() == "/graphql";
     let response = next.run(request).await;
-    // GraphQL's body limit answers in plain text: 413 when the length is announced, 400 ("length
-    // limit exceeded") when the body streams past it. GraphQL clients get a GraphQL error.
-    if is_graphql && response.status().is_client_error() {
-        let (parts, body) = response.into_parts();
-        let text = axum::body::to_bytes(body, 16 * 1024)
-            .await
-            .unwrap_or_default();
-        let too_large = parts.status == StatusCode::PAYLOAD_TOO_LARGE
-            || String::from_utf8_lossy(&text).contains("length limit exceeded");
-        if !too_large {
-            return Response::from_parts(parts, Body::from(text));
-        }
-        let error = AppError::PayloadTooLarge {
-            limit: max_body_bytes,
-        };
-        let body = json!({ "errors": [{
-            "message": error.message(),
-            "extensions": { "code": error.code(), "errors": error.field_errors() },
-        }]});
-        return json_with_charset(
-            (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response(),
-        );
-    }
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)

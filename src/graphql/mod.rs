@@ -8,20 +8,21 @@ mod context;
 pub mod error;
 mod loaders;
 mod profiles;
+pub mod transport;
 mod types;
 mod users;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 pub use context::RequestViewer;
+pub use transport::RequestError;
 
 use crate::service::users as users_service;
 use crate::state::AppState;
@@ -77,20 +78,57 @@ pub fn routes(state: AppState) -> Router<AppState> {
     };
     Router::new().route(
         "/graphql",
-        get(playground).post(execute).with_state(endpoint),
+        get(get_graphql)
+            .post(post_graphql)
+            .fallback(|| async { transport::method_not_allowed() })
+            .with_state(endpoint),
     )
 }
 
-async fn execute(
+/// `POST /graphql`: any operation, from a JSON body.
+async fn post_graphql(
     State(endpoint): State<Endpoint>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let viewer = users_service::authenticate(&endpoint.state, &headers).await;
+    request: axum::extract::Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let max_body_bytes = endpoint.state.config().max_body_bytes;
+    match transport::read_post(request, max_body_bytes).await {
+        Ok(request) => execute(&endpoint, &headers, request).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// `GET /graphql`: a query from the query string, or the GraphiQL playground when there is none.
+async fn get_graphql(State(endpoint): State<Endpoint>, headers: HeaderMap, uri: Uri) -> Response {
+    let request = match transport::read_get(&uri) {
+        Ok(Some(request)) => request,
+        Ok(None) if endpoint.state.config().graphiql => return playground(),
+        Ok(None) => {
+            return RequestError::bad_request(
+                "the request has no query: send ?query=<GraphQL document> \
+                 (the GraphiQL playground is switched off)",
+            )
+            .into_response();
+        }
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mut request = request;
+    if let Err(refusal) = transport::refuse_mutation_over_get(&mut request) {
+        return refusal.into_response();
+    }
+    execute(&endpoint, &headers, request).await
+}
+
+/// Runs one parsed request for the viewer its `Authorization` header names.
+async fn execute(
+    endpoint: &Endpoint,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    let viewer = users_service::authenticate(&endpoint.state, headers).await;
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     let state = endpoint.state.clone();
     let request = request
-        .into_inner()
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
         .data(DataLoader::with_cache(
             loaders::CommentsByArticle {
@@ -108,13 +146,9 @@ async fn execute(
             tokio::spawn,
             HashMapCache::default(),
         ));
-    endpoint.schema.execute(request).await.into()
+    transport::response(endpoint.schema.execute(request).await)
 }
 
-async fn playground(State(endpoint): State<Endpoint>) -> Response {
-    if endpoint.state.config().graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
-    } else {
-        crate::error::AppError::NotFound { resource: "path" }.into_response()
-    }
+fn playground() -> Response {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }

@@ -78,7 +78,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 _ => None,
             })
             .next_back();
-        json_error(error.into_inner(), field)
+        let in_array = matches!(
+            error.path().iter().next_back(),
+            Some(serde_path_to_error::Segment::Seq { .. })
+        );
+        match json_error(error.into_inner(), field) {
+            // `"tagList": [1]`: the message is about the item, not the array.
+            AppError::Validation(mut errors) if in_array => {
+                for message in errors.values_mut().flatten() {
+                    *message = format!("each item {message}");
+                }
+                AppError::Validation(errors)
+            }
+            other => other,
+        }
     })?;
     // Trailing bytes after the document are malformed input too.
     deserializer
@@ -98,11 +111,51 @@ fn json_error(error: serde_json::Error, field: Option<String>) -> AppError {
     match error.classify() {
         Category::Data => match message.strip_prefix("missing field `") {
             Some(rest) => AppError::invalid(rest.trim_end_matches('`'), "is missing"),
-            None => AppError::invalid(field.as_deref().unwrap_or("body"), message),
+            None => AppError::invalid(field.as_deref().unwrap_or("body"), in_api_terms(&message)),
         },
         Category::Syntax | Category::Eof | Category::Io => {
             AppError::bad_request("body", format!("is not valid JSON: {message}"))
         }
+    }
+}
+
+/// Rewrites serde's description of a value of the wrong type ("invalid type: integer `5`,
+/// expected struct LoginBody") in JSON terms ("must be an object (not a number)"): a client
+/// knows JSON types, not the server's Rust types.
+fn in_api_terms(message: &str) -> String {
+    let Some((found, expected)) = message.split_once(", expected ") else {
+        return "has an invalid value".to_owned();
+    };
+    let expected = match expected {
+        "a string" | "a char" => "a string",
+        "a boolean" => "true or false",
+        "a sequence" => "an array",
+        "a map" => "an object",
+        _ if expected.starts_with("struct ") || expected.starts_with("a map") => "an object",
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        // An enum's variants are API values already ("expected one of `a`, `b`").
+        _ if expected.starts_with("one of ") => return format!("must be {expected}"),
+        _ => return "has an invalid value".to_owned(),
+    };
+    match found.strip_prefix("invalid type: ") {
+        Some(found) => {
+            let found = match found.split([' ', '`']).next().unwrap_or_default() {
+                "integer" | "floating" => "a number",
+                "string" | "character" => "a string",
+                "boolean" => "a boolean",
+                "sequence" => "an array",
+                "map" => "an object",
+                "null" | "unit" => "null",
+                _ => return format!("must be {expected}"),
+            };
+            format!("must be {expected} (not {found})")
+        }
+        // "invalid value: integer `99999999999`": the right type, out of range.
+        None if expected == "a whole number" => "is out of range".to_owned(),
+        None => format!("must be {expected}"),
     }
 }
 
@@ -151,12 +204,47 @@ mod tests {
     }
 
     #[test]
+    fn type_errors_speak_json_not_rust() {
+        for (serde, api) in [
+            (
+                "invalid type: integer `5`, expected struct LoginBody",
+                "must be an object (not a number)",
+            ),
+            (
+                "invalid type: map, expected a string",
+                "must be a string (not an object)",
+            ),
+            (
+                "invalid type: string \"x\", expected a sequence",
+                "must be an array (not a string)",
+            ),
+            (
+                "invalid value: integer `99999999999`, expected i32",
+                "is out of range",
+            ),
+            (
+                "invalid type: null, expected u32",
+                "must be a whole number (not null)",
+            ),
+            ("something new, expected Foo", "has an invalid value"),
+        ] {
+            assert_eq!(in_api_terms(serde), api, "{serde}");
+        }
+    }
+
+    #[test]
     fn json_errors_name_the_field() {
         let error = parse_json::<Envelope>(br#"{"user":{"email":5}}"#).unwrap_err();
         assert_eq!(error.code(), "VALIDATION_FAILED");
-        assert!(
-            error.field_errors()["email"][0].contains("invalid type"),
-            "{error:?}"
+        assert_eq!(
+            error.field_errors()["email"],
+            vec!["must be a string (not a number)"]
+        );
+
+        let error = parse_json::<Envelope>(br#"{"user":true}"#).unwrap_err();
+        assert_eq!(
+            error.field_errors()["user"],
+            vec!["must be an object (not a boolean)"]
         );
 
         let error = parse_json::<Envelope>(br#"{}"#).unwrap_err();

@@ -17,6 +17,7 @@ mod parity;
 mod postgres_tls;
 mod profiles_rest;
 mod races;
+mod request_errors;
 mod seed;
 mod statement_counts;
 mod users_graphql;
