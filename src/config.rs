@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::db::{DatabaseUrl, PoolSettings};
+use crate::graphql::limits::QueryLimits;
 
 /// Where a setting comes from; the process environment in production, a map in tests.
 pub trait Source {
@@ -92,6 +93,26 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "allow GraphQL schema introspection (true/false)",
     ),
     (
+        "GRAPHQL_MAX_DEPTH",
+        "12",
+        "deepest nesting of fields a GraphQL operation may have (introspection has its own budget)",
+    ),
+    (
+        "GRAPHQL_MAX_COST",
+        "10000",
+        "most a GraphQL document may cost: each field 1, a top-level field 10, a list multiplies what it holds by its length",
+    ),
+    (
+        "GRAPHQL_MAX_ROOT_FIELDS",
+        "20",
+        "most top-level fields of one GraphQL operation",
+    ),
+    (
+        "GRAPHQL_MAX_ALIASES",
+        "50",
+        "most aliased fields in one GraphQL document",
+    ),
+    (
         "INSTANCE_NAME",
         "(the host name)",
         "this instance's name, sent in every response's X-Conduit-Instance header",
@@ -140,6 +161,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub graphiql: bool,
     pub graphql_introspection: bool,
+    pub graphql_limits: QueryLimits,
     pub instance_name: String,
 }
 
@@ -196,6 +218,28 @@ impl Config {
             })?,
             graphiql: reader.flag("GRAPHIQL", true)?,
             graphql_introspection: reader.flag("GRAPHQL_INTROSPECTION", true)?,
+            graphql_limits: {
+                let defaults = QueryLimits::default();
+                QueryLimits {
+                    max_depth: reader.number("GRAPHQL_MAX_DEPTH", defaults.max_depth, 1..=100)?,
+                    max_cost: reader.number(
+                        "GRAPHQL_MAX_COST",
+                        defaults.max_cost,
+                        1..=10_000_000,
+                    )?,
+                    max_root_fields: reader.number(
+                        "GRAPHQL_MAX_ROOT_FIELDS",
+                        defaults.max_root_fields,
+                        1..=1_000,
+                    )?,
+                    max_aliases: reader.number(
+                        "GRAPHQL_MAX_ALIASES",
+                        defaults.max_aliases,
+                        0..=10_000,
+                    )?,
+                    ..defaults
+                }
+            },
             instance_name: reader.parse(
                 "INSTANCE_NAME",
                 &source

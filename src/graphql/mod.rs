@@ -6,6 +6,7 @@ mod articles;
 mod comments;
 mod context;
 pub mod error;
+pub mod limits;
 mod loaders;
 mod profiles;
 pub mod transport;
@@ -22,6 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 pub use context::RequestViewer;
+pub use limits::QueryGuard;
 pub use transport::RequestError;
 
 use crate::service::users as users_service;
@@ -44,10 +46,6 @@ pub struct Mutation(
 
 pub type ConduitSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deep or expensive queries are refused before they run.
-const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 1_000;
-
 /// The schema without data, as `conduit schema` prints it.
 pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
@@ -55,25 +53,37 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-pub fn build_schema(state: AppState) -> ConduitSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+/// The schema with its data and its guard. Depth and cost are limited by the guard
+/// ([`limits`]), before async-graphql's own validation runs, rather than by async-graphql's
+/// limits, whose walk over fragments is exponential. Without introspection there are no "Did
+/// you mean …" suggestions either: they would reveal the schema field by field.
+pub fn build_schema(state: AppState, guard: QueryGuard) -> ConduitSchema {
+    let mut builder =
+        Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(guard);
     if !state.config().graphql_introspection {
-        builder = builder.disable_introspection();
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.data(state).finish()
+}
+
+/// The guard for this schema with the configured limits.
+pub fn query_guard(state: &AppState) -> QueryGuard {
+    QueryGuard::new(state.config().graphql_limits.clone(), &sdl())
+        .expect("the schema's own SDL and the standard introspection query parse")
 }
 
 #[derive(Clone)]
 struct Endpoint {
     schema: ConduitSchema,
+    guard: QueryGuard,
     state: AppState,
 }
 
 pub fn routes(state: AppState) -> Router<AppState> {
+    let guard = query_guard(&state);
     let endpoint = Endpoint {
-        schema: build_schema(state.clone()),
+        schema: build_schema(state.clone(), guard.clone()),
+        guard,
         state,
     };
     Router::new().route(
@@ -123,8 +133,13 @@ async fn get_graphql(State(endpoint): State<Endpoint>, headers: HeaderMap, uri: 
 async fn execute(
     endpoint: &Endpoint,
     headers: &HeaderMap,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> Response {
+    // Before anything else, even the token's database check: refusing costs microseconds.
+    if let Err(refusal) = endpoint.guard.check(&mut request) {
+        let refusal = async_graphql::Response::from_errors(vec![error::request_error(refusal)]);
+        return transport::response(refusal);
+    }
     let viewer = users_service::authenticate(&endpoint.state, headers).await;
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     let state = endpoint.state.clone();

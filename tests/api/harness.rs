@@ -36,6 +36,11 @@ pub struct Response {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A test app whose configuration `configure` adjusts after the test defaults are set.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::create().await;
         let mut config = Config::from_source(&[]).expect("default configuration");
         config.database_url = DatabaseUrl::parse(&database.url).expect("test database URL");
@@ -43,6 +48,7 @@ impl TestApp {
         config.data_dir = database.data_dir();
         config.max_body_bytes = MAX_BODY_BYTES;
         config.pool.max_size = 5;
+        configure(&mut config);
         let state = AppState::build(config).await.expect("the app starts");
         TestApp {
             router: conduit::app(state.clone()),

@@ -9,6 +9,7 @@ mod comments_rest;
 mod domain_graphql;
 mod domain_parity;
 mod edge_cases;
+mod graphql_limits;
 mod graphql_schema;
 mod lists_rest;
 mod migrations;
