@@ -2,6 +2,7 @@
 //! CPU- and memory-heavy, so it runs on tokio's blocking threads, and a semaphore bounds how many
 //! run at once so that a burst of logins cannot exhaust memory.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::phc::PasswordHash;
@@ -30,6 +31,7 @@ const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    computed: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -37,7 +39,15 @@ impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            computed: Arc::default(),
         }
+    }
+
+    /// How many argon2 computations (hashes and verifications, dummy ones included) have
+    /// started since this hasher was made: what an attacker's requests cost, and what the
+    /// abuse limits are tested against.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) with a fresh random salt.
@@ -79,6 +89,7 @@ impl PasswordHasher {
             .await
             .map_err(|_| AppError::RateLimited)?
             .map_err(|_| AppError::Unavailable)?;
+        self.computed.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()
@@ -114,5 +125,6 @@ mod tests {
                 .unwrap()
         );
         assert!(!hasher.verify("correct horse".into(), None).await.unwrap());
+        assert_eq!(hasher.computed(), 4);
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ErrorExtensions as _};
 
+use super::limits::credentials::CredentialOperation;
 use crate::auth::{MISSING_TOKEN, Viewer};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -20,6 +21,9 @@ pub trait ContextExt {
     fn viewer(&self) -> async_graphql::Result<Option<Viewer>>;
     /// The viewer, or UNAUTHENTICATED (`token is missing`).
     fn require_viewer(&self) -> async_graphql::Result<Viewer>;
+    /// Takes the request's one credential operation (login, register, password change), before
+    /// any hashing; BAD_REQUEST for the second one.
+    fn claim_credential_operation(&self) -> async_graphql::Result<()>;
 }
 
 impl ContextExt for Context<'_> {
@@ -36,5 +40,15 @@ impl ContextExt for Context<'_> {
 
     fn require_viewer(&self) -> async_graphql::Result<Viewer> {
         self.viewer()?.ok_or_else(|| MISSING_TOKEN.extend())
+    }
+
+    fn claim_credential_operation(&self) -> async_graphql::Result<()> {
+        // Every request gets one from the query guard; a request without would be a bug, and
+        // then no credential operation runs rather than any number of them.
+        let operation = self
+            .data_opt::<CredentialOperation>()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no credential operation slot")))
+            .map_err(|error| error.extend())?;
+        operation.claim().map_err(|error| error.extend())
     }
 }

@@ -92,6 +92,7 @@ impl UserMutation {
         context: &Context<'_>,
         input: RegisterInput,
     ) -> async_graphql::Result<AuthPayload> {
+        context.claim_credential_operation()?;
         let input = Registration {
             username: Some(input.username),
             email: Some(input.email),
@@ -109,6 +110,7 @@ impl UserMutation {
         context: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
+        context.claim_credential_operation()?;
         let input = Credentials {
             email: Some(input.email),
             password: Some(input.password),
@@ -126,6 +128,11 @@ impl UserMutation {
         input: UpdateViewerInput,
     ) -> async_graphql::Result<AuthPayload> {
         let viewer = context.require_viewer()?;
+        // A new password is hashed: a credential operation. No password (or an empty one,
+        // which keeps the current password) is not.
+        if matches!(&input.password, MaybeUndefined::Value(password) if !password.is_empty()) {
+            context.claim_credential_operation()?;
+        }
         let input = UserUpdate {
             username: patch(input.username),
             email: patch(input.email),

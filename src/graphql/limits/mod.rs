@@ -8,12 +8,15 @@
 //!    and a cost of at most `max_cost`, where database-touching fields and lists cost what they
 //!    do ([`model`]). Fragments are costed once each, so the walk is linear in the document.
 //!
+//! 3. While it runs ([`credentials`]): at most one login, registration or password change.
+//!
 //! A refusal is a GraphQL error with `extensions.code = "BAD_REQUEST"` and the `{"query":
 //! [message]}` map, whose message says which limit and what to change. The HTTP handler checks
 //! a request before it even authenticates it; the same check runs as a schema extension, so a
 //! request that reaches the schema another way (a subscription over WebSocket) is checked too.
 
 pub mod cost;
+pub mod credentials;
 pub mod document;
 pub mod model;
 
@@ -150,6 +153,9 @@ impl Extension for QueryGuard {
         if !request.data.contains_key(&TypeId::of::<Checked>()) {
             self.check(&mut request).map_err(request_error)?;
         }
+        request
+            .data
+            .insert(credentials::CredentialOperation::default());
         next.run(context, request).await
     }
 }
