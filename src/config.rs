@@ -113,6 +113,16 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "most aliased fields in one GraphQL document",
     ),
     (
+        "SHUTDOWN_DRAIN_SECS",
+        "5",
+        "after SIGTERM/SIGINT, how long /health/ready answers 503 (and every answer says Connection: close) before the listener closes, so load balancers stop sending first (0 to 300)",
+    ),
+    (
+        "SHUTDOWN_GRACE_SECS",
+        "20",
+        "after the listener closes, how long in-flight requests may still run before the process stops anyway (1 to 3600)",
+    ),
+    (
         "INSTANCE_NAME",
         "(the host name)",
         "this instance's name, sent in every response's X-Conduit-Instance header",
@@ -163,6 +173,17 @@ pub struct Config {
     pub graphql_introspection: bool,
     pub graphql_limits: QueryLimits,
     pub instance_name: String,
+    pub shutdown: ShutdownSettings,
+}
+
+/// The stages of a graceful shutdown (see `server`): first the drain, while the instance still
+/// serves but reports itself not ready; then the grace, while requests already running finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownSettings {
+    /// From the signal to closing the listener (`SHUTDOWN_DRAIN_SECS`).
+    pub drain: Duration,
+    /// From closing the listener to stopping, at the latest (`SHUTDOWN_GRACE_SECS`).
+    pub grace: Duration,
 }
 
 /// A setting with a bad value: `DB_POOL_SIZE="abc": expected a whole number from 1 to 1000`.
@@ -255,6 +276,10 @@ impl Config {
                     }
                 },
             )?,
+            shutdown: ShutdownSettings {
+                drain: Duration::from_secs(reader.number("SHUTDOWN_DRAIN_SECS", 5, 0..=300)?),
+                grace: Duration::from_secs(reader.number("SHUTDOWN_GRACE_SECS", 20, 1..=3600)?),
+            },
         })
     }
 }
@@ -370,6 +395,16 @@ mod tests {
             ("DATABASE_URL", "oracle://db", "unsupported scheme"),
             ("JWT_SECRET", "short", "at least 32 bytes"),
             ("INSTANCE_NAME", "two words", "visible ASCII"),
+            (
+                "SHUTDOWN_DRAIN_SECS",
+                "301",
+                "expected a whole number from 0 to 300",
+            ),
+            (
+                "SHUTDOWN_GRACE_SECS",
+                "0",
+                "expected a whole number from 1 to 3600",
+            ),
         ];
         for (name, value, problem) in cases {
             let error = Config::from_source(&[(name, value)]).unwrap_err();

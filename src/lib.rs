@@ -2,7 +2,8 @@
 //! RealWorld contract) and a GraphQL API (`/graphql`), on SQLite, PostgreSQL or MySQL.
 //!
 //! `main` and the integration tests both start the service through this crate: [`AppState::build`]
-//! opens the database, [`app`] builds the router, [`serve`] runs it until a shutdown signal.
+//! opens the database, [`app`] builds the router, [`serve`] runs it until a shutdown signal and stops
+//! it without losing a request.
 
 pub mod auth;
 pub mod config;
@@ -11,14 +12,14 @@ pub mod error;
 pub mod graphql;
 pub mod rest;
 pub mod seed;
+mod server;
 pub mod service;
 pub mod state;
 mod web;
 
+pub use server::serve;
 pub use state::AppState;
-pub use web::{app, healthcheck, serve};
-
-use std::time::Duration;
+pub use web::{app, healthcheck};
 
 use config::Config;
 
@@ -45,6 +46,3 @@ impl AppState {
 fn password_hashing_slots() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
-
-/// How long in-flight requests may run after a shutdown signal before the server stops anyway.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);

@@ -1,6 +1,7 @@
 //! The shared state every handler, resolver and service function receives. Cheap to clone.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Config;
@@ -16,6 +17,7 @@ struct Inner {
     tokens: TokenKeys,
     passwords: PasswordHasher,
     config: Config,
+    draining: AtomicBool,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
                 tokens,
                 passwords,
                 config,
+                draining: AtomicBool::new(false),
             }),
         }
     }
@@ -44,5 +47,17 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Marks the instance as shutting down: from now on `/health/ready` answers 503 and every
+    /// answer carries `Connection: close`, so load balancers and clients move elsewhere before the
+    /// listener closes. There is no way back.
+    pub fn start_draining(&self) {
+        self.inner.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`start_draining`](Self::start_draining) was called.
+    pub fn is_draining(&self) -> bool {
+        self.inner.draining.load(Ordering::Relaxed)
     }
 }

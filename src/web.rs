@@ -1,5 +1,5 @@
-//! The HTTP server: both interfaces on one router, the cross-cutting layers (CORS, body limit,
-//! tracing, panics as JSON 500) and graceful shutdown.
+//! The router: both interfaces, the health endpoints and the cross-cutting layers (CORS, body
+//! limit, tracing, panics as JSON 500, `Connection: close` while draining). `server` serves it.
 
 use std::any::Any;
 use std::time::Duration;
@@ -23,7 +23,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
-use crate::config::{Config, LogFormat};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{graphql, rest, service};
@@ -43,11 +42,15 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/health/ready", get(ready))
         .fallback(|| async { AppError::NotFound { resource: "path" } })
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(json_responses))
         .layer(cors())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::server::close_connections_when_draining,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -88,47 +91,6 @@ fn request_span<B>(request: &Request<B>) -> Span {
     )
 }
 
-/// Binds the configured address and serves until SIGINT/SIGTERM, letting in-flight requests
-/// finish.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let address = config.bind_address;
-    let database = config.database_url.redacted();
-    let state = AppState::build(config).await?;
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address} (BIND_ADDRESS)"))?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, %database, "conduit is listening");
-    // For a person at a terminal; JSON logs (containers) stay pure JSON.
-    if state.config().log_format == LogFormat::Text {
-        println!("Conduit is running on {database}");
-        println!("  REST API:   http://{address}/api");
-        println!("  API docs:   http://{address}/api/docs/ (OpenAPI: /api/openapi.json)");
-        println!(
-            "  GraphQL:    http://{address}/graphql (GraphiQL playground: open it in a browser)"
-        );
-        println!("  Health:     http://{address}/health/ready");
-    }
-    let (signalled, mut shutdown) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = signalled.send(true);
-    });
-    // In-flight requests get SHUTDOWN_GRACE after the signal; a request stuck longer than that
-    // must not keep the process from stopping (the orchestrator would kill it anyway).
-    let deadline = async move {
-        let _ = shutdown.wait_for(|signalled| *signalled).await;
-        tokio::time::sleep(crate::SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        result = server => result.context("server failed"),
-        () = deadline => {
-            tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
-            Ok(())
-        }
-    }
-}
-
 /// Asks the server listening on `bind_address` whether it is ready; an error unless it answers
 /// 200.
 pub async fn healthcheck(bind_address: std::net::SocketAddr) -> anyhow::Result<()> {
@@ -166,9 +128,15 @@ pub async fn healthcheck(bind_address: std::net::SocketAddr) -> anyhow::Result<(
     Ok(())
 }
 
-async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+/// 200 when this instance can serve: it is not shutting down and its database answers. A
+/// draining instance answers 503 `{"status": "draining"}` so that load balancers stop sending.
+async fn ready(State(state): State<AppState>) -> Result<Response, AppError> {
+    if state.is_draining() {
+        let body = axum::Json(json!({ "status": "draining" }));
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, body).into_response());
+    }
     service::health::check_database(&state).await?;
-    Ok(axum::Json(json!({ "status": "ready" })))
+    Ok(axum::Json(json!({ "status": "ready" })).into_response())
 }
 
 /// Browser frontends on other origins call every route with a token header; tokens travel in
@@ -248,32 +216,4 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
-}
-
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received, finishing in-flight requests");
 }

@@ -110,6 +110,14 @@ impl Database {
         }
     }
 
+    /// Closes the pool once the last clone of this database is gone: its connections are dropped,
+    /// and the drivers' background tasks, which say goodbye to the server (PostgreSQL's
+    /// `Terminate`, MySQL's `COM_QUIT`), get a moment to run before the process exits.
+    pub async fn close(self) {
+        drop(self.pools);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     /// SQL statements run so far through this database's connections.
     pub fn statements_run(&self) -> u64 {
         self.statements.total()

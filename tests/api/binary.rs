@@ -11,14 +11,15 @@ use crate::harness::{SECRET, TestDatabase};
 
 /// The binary under test: the one cargo built for this test run, or `CONDUIT_BIN` (CI points it
 /// at the release build).
-fn conduit_binary() -> String {
+pub fn conduit_binary() -> String {
     std::env::var("CONDUIT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_conduit").to_owned())
 }
 
 /// The server process, killed when the test ends however it ends.
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -28,13 +29,19 @@ impl Drop for Server {
     }
 }
 
-fn start(database: &TestDatabase) -> Server {
+pub fn start(database: &TestDatabase) -> Server {
+    start_with(database, &[])
+}
+
+/// Starts the binary on `database` with `settings` added to its environment.
+pub fn start_with(database: &TestDatabase, settings: &[(&str, &str)]) -> Server {
     let mut child = Command::new(conduit_binary())
         .env("DATABASE_URL", &database.url)
         .env("BIND_ADDRESS", "127.0.0.1:0")
         .env("JWT_SECRET", SECRET)
         .env("DATA_DIR", database.data_dir())
         .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the conduit binary");

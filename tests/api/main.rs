@@ -21,6 +21,7 @@ mod profiles_rest;
 mod races;
 mod request_errors;
 mod seed;
+mod shutdown;
 mod statement_counts;
 mod users_graphql;
 mod users_rest;
