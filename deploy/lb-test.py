@@ -10,7 +10,8 @@ It shows, and fails if it is not so:
      per-instance counts under round robin and under least_conn (reported, and least_conn must
      send the slow instance less);
   5. killing an instance during a read load loses no GET request;
-  6. an instance sent SIGTERM finishes its in-flight request before it exits.
+  6. an instance sent SIGTERM finishes its in-flight request before it exits;
+and that /metrics is served by each instance but not through nginx.
 
 Usage: lb-test.py --binary target/release/conduit [--postgres postgres://postgres@127.0.0.1:5432]
 Talks to 127.0.0.1 only; every loop is bounded.
@@ -292,6 +293,14 @@ def main():
         time.sleep(0.3)
         check("nginx creates a request id when there is none, and the app logs it",
               len(created) >= 16 and any(created in i.log() for i in instances), created)
+
+        # 2b. Metrics are internal: each instance serves them, the public server does not.
+        status, _, data = request(ports[0], path="/metrics")
+        check("an instance serves Prometheus metrics on /metrics",
+              status == 200 and b"conduit_build_info" in data, f"status {status}")
+        blocked = [request(nginx.port, path=path)[0]
+                   for path in ("/metrics", "/metrics?x=1", "//metrics", "/%6Detrics")]
+        check("nginx does not serve /metrics to the public", blocked == [404] * 4, str(blocked))
 
         # 3. Rate limit on login: burst 5, then 429.
         statuses = [request(nginx.port, "POST", "/api/users/login",

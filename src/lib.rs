@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod rest;
 pub mod seed;
 mod server;
@@ -36,8 +37,10 @@ impl AppState {
         let database = db::Database::connect(&config.database_url, &config.pool).await?;
         let secret = auth::secret::load_or_create(&config)?;
         let tokens = auth::TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
-        let passwords = auth::PasswordHasher::new(password_hashing_slots());
-        Ok(AppState::new(database, tokens, passwords, config))
+        let password_metrics = metrics::PasswordHashMetrics::new()?;
+        let metrics = metrics::Metrics::new(&database, &password_metrics)?;
+        let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics);
+        Ok(AppState::new(database, tokens, passwords, metrics, config))
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Config;
 use crate::db::Database;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,17 +17,25 @@ struct Inner {
     db: Database,
     tokens: TokenKeys,
     passwords: PasswordHasher,
+    metrics: Metrics,
     config: Config,
     draining: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(db: Database, tokens: TokenKeys, passwords: PasswordHasher, config: Config) -> Self {
+    pub fn new(
+        db: Database,
+        tokens: TokenKeys,
+        passwords: PasswordHasher,
+        metrics: Metrics,
+        config: Config,
+    ) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 db,
                 tokens,
                 passwords,
+                metrics,
                 config,
                 draining: AtomicBool::new(false),
             }),
@@ -43,6 +52,11 @@ impl AppState {
 
     pub fn passwords(&self) -> &PasswordHasher {
         &self.inner.passwords
+    }
+
+    /// The app's Prometheus registry and the instruments requests record into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     pub fn config(&self) -> &Config {

@@ -30,6 +30,7 @@ use crate::{graphql, rest, service};
 /// The whole service as one router.
 pub fn app(state: AppState) -> Router {
     let max_body_bytes = state.config().max_body_bytes;
+    let metrics = state.metrics().clone();
     // Validated by the configuration as visible ASCII, so always a valid header value.
     let instance = HeaderValue::from_str(&state.config().instance_name)
         .unwrap_or_else(|_| HeaderValue::from_static("conduit"));
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
             get(|| async { axum::Json(json!({ "status": "live" })) }),
         )
         .route("/health/ready", get(ready))
+        .route("/metrics", get(scrape_metrics))
         .fallback(|| async { AppError::NotFound { resource: "path" } })
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -50,6 +52,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state,
             crate::server::close_connections_when_draining,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::http::track,
         ))
         .layer(
             TraceLayer::new_for_http()
@@ -137,6 +143,12 @@ async fn ready(State(state): State<AppState>) -> Result<Response, AppError> {
     }
     service::health::check_database(&state).await?;
     Ok(axum::Json(json!({ "status": "ready" })).into_response())
+}
+
+/// The Prometheus scrape endpoint (internal: the public Nginx server does not route it).
+async fn scrape_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let (text, content_type) = state.metrics().render();
+    ([(CONTENT_TYPE, content_type)], text)
 }
 
 /// Browser frontends on other origins call every route with a token header; tokens travel in

@@ -10,6 +10,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::metrics::PasswordHashMetrics;
 
 fn argon2() -> Argon2<'static> {
     // Params::DEFAULT is the OWASP minimum: m = 19 MiB, t = 2, p = 1.
@@ -32,14 +33,17 @@ const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     computed: Arc<AtomicU64>,
+    metrics: PasswordHashMetrics,
 }
 
 impl PasswordHasher {
-    /// At most `concurrency` hashes are computed at once (each holds 19 MiB).
-    pub fn new(concurrency: usize) -> Self {
+    /// At most `concurrency` hashes are computed at once (each holds 19 MiB); the queue for
+    /// them and the time each takes are recorded in `metrics`.
+    pub fn new(concurrency: usize, metrics: PasswordHashMetrics) -> Self {
         PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             computed: Arc::default(),
+            metrics,
         }
     }
 
@@ -85,13 +89,21 @@ impl PasswordHasher {
     ) -> Result<T, AppError> {
         // The permit moves into the blocking task: a client that gives up does not free a slot
         // while its hash is still being computed. Waiting is bounded; past it, back off (429).
-        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
-            .await
+        let queued = std::time::Instant::now();
+        self.metrics.queue_length.inc();
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await;
+        self.metrics.queue_length.dec();
+        self.metrics
+            .queue_wait
+            .observe(queued.elapsed().as_secs_f64());
+        let permit = permit
             .map_err(|_| AppError::RateLimited)?
             .map_err(|_| AppError::Unavailable)?;
         self.computed.fetch_add(1, Ordering::Relaxed);
+        let duration = self.metrics.duration.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _timer = duration.start_timer();
             work()
         })
         .await
@@ -106,7 +118,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_at_the_owasp_minimum() {
-        let hasher = PasswordHasher::new(2);
+        let hasher = PasswordHasher::new(2, PasswordHashMetrics::new().unwrap());
         let hash = hasher.hash("correct horse".into()).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),

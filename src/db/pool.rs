@@ -49,6 +49,7 @@ pub enum Pools {
 pub struct Database {
     pools: Pools,
     statements: StatementCounter,
+    max_size: u32,
 }
 
 /// Counts every SQL statement any connection of the pool starts. Tests assert on it (the number
@@ -95,7 +96,11 @@ impl Database {
                 Pools::Mysql(build_pool(url, establish, &statements, settings))
             }
         };
-        Ok(Database { pools, statements })
+        Ok(Database {
+            pools,
+            statements,
+            max_size: settings.max_size,
+        })
     }
 
     pub fn pools(&self) -> &Pools {
@@ -116,6 +121,21 @@ impl Database {
     pub async fn close(self) {
         drop(self.pools);
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    /// The pool's connections and its checkout statistics (checkouts, waits, timeouts), as
+    /// bb8 keeps them.
+    pub fn pool_state(&self) -> bb8::State {
+        match &self.pools {
+            Pools::Sqlite(pool) => pool.state(),
+            Pools::Postgres(pool) => pool.state(),
+            Pools::Mysql(pool) => pool.state(),
+        }
+    }
+
+    /// The most connections the pool may open (`DB_POOL_SIZE`).
+    pub fn pool_max_size(&self) -> u32 {
+        self.max_size
     }
 
     /// SQL statements run so far through this database's connections.

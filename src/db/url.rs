@@ -21,6 +21,18 @@ impl fmt::Display for Backend {
     }
 }
 
+impl Backend {
+    /// The URL scheme that selects this backend (`sqlite`, `postgres`, `mysql`): a short,
+    /// stable name for labels (metrics) and command lines.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
 /// A validated database URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {

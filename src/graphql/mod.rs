@@ -58,8 +58,12 @@ pub fn sdl() -> String {
 /// limits, whose walk over fragments is exponential. Without introspection there are no "Did
 /// you mean …" suggestions either: they would reveal the schema field by field.
 pub fn build_schema(state: AppState, guard: QueryGuard) -> ConduitSchema {
-    let mut builder =
-        Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(guard);
+    // The metrics extension comes first, so it wraps the guard and sees what the guard refuses.
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(crate::metrics::graphql::GraphqlMetricsExtension(
+            state.metrics().clone(),
+        ))
+        .extension(guard);
     if !state.config().graphql_introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

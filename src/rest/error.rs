@@ -38,6 +38,10 @@ impl IntoResponse for AppError {
         self.log_if_internal();
         let body = Json(json!({ "errors": self.field_errors() }));
         let mut response = (status(&self), body).into_response();
+        // Counted by the metrics middleware, which sees only the response.
+        response
+            .extensions_mut()
+            .insert(crate::metrics::http::ErrorCode(self.code()));
         if matches!(self, AppError::Unavailable | AppError::RateLimited) {
             response
                 .headers_mut()

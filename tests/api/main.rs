@@ -13,6 +13,7 @@ mod edge_cases;
 mod graphql_limits;
 mod graphql_schema;
 mod lists_rest;
+mod metrics;
 mod migrations;
 mod openapi;
 mod parity;

@@ -1,0 +1,194 @@
+//! GraphQL operation metrics, recorded by an async-graphql extension: a latency histogram by
+//! operation name and outcome, and the errors of each response by code.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextRequest,
+};
+use async_graphql::{Response, ServerResult, Value};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Registry};
+
+use super::LATENCY_BUCKETS;
+
+/// Distinct operation names given their own series; later new names are counted as
+/// [`OTHER_OPERATION`]. Clients choose operation names freely, and every name would otherwise
+/// be a new series kept for the life of the process.
+const MAX_OPERATION_NAMES: usize = 200;
+/// Longest operation name given its own series.
+const MAX_OPERATION_NAME_LEN: usize = 64;
+/// The `operation` label of operations without a name.
+const ANONYMOUS_OPERATION: &str = "anonymous";
+/// The `operation` label of names past [`MAX_OPERATION_NAMES`] or longer than
+/// [`MAX_OPERATION_NAME_LEN`].
+const OTHER_OPERATION: &str = "other";
+/// The `code` of GraphQL errors that carry none: the document did not parse, did not validate
+/// against the schema, or its arguments did not fit their types (async-graphql's own errors;
+/// the service's errors always carry a code).
+const CODELESS_ERROR: &str = "GRAPHQL_VALIDATION_FAILED";
+
+pub struct GraphqlMetrics {
+    duration: HistogramVec,
+    errors: IntCounterVec,
+    names: Mutex<HashSet<String>>,
+}
+
+impl GraphqlMetrics {
+    pub(super) fn new(registry: &Registry, errors: IntCounterVec) -> prometheus::Result<Self> {
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "conduit_graphql_operation_duration_seconds",
+                "Time to run one GraphQL operation, by operation name and outcome (ok: no \
+                 error; error: executed with errors; rejected: did not parse or validate); \
+                 _count is the number of operations",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["operation", "outcome"],
+        )?;
+        registry.register(Box::new(duration.clone()))?;
+        Ok(GraphqlMetrics {
+            duration,
+            errors,
+            names: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The `operation` label for `name`, keeping the number of distinct labels bounded.
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return ANONYMOUS_OPERATION.to_owned();
+        };
+        if name.len() > MAX_OPERATION_NAME_LEN {
+            return OTHER_OPERATION.to_owned();
+        }
+        let Ok(mut names) = self.names.lock() else {
+            return OTHER_OPERATION.to_owned();
+        };
+        if names.contains(name) || names.len() < MAX_OPERATION_NAMES {
+            names.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            OTHER_OPERATION.to_owned()
+        }
+    }
+
+    fn record(&self, operation: Option<&str>, executed: bool, response: &Response, seconds: f64) {
+        let outcome = match (executed, response.errors.is_empty()) {
+            (false, _) => "rejected",
+            (true, true) => "ok",
+            (true, false) => "error",
+        };
+        let operation = self.operation_label(operation);
+        self.duration
+            .with_label_values(&[operation.as_str(), outcome])
+            .observe(seconds);
+        for error in &response.errors {
+            let code = error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .and_then(|code| match code {
+                    Value::String(code) => Some(code.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(CODELESS_ERROR);
+            self.errors.with_label_values(&["graphql", code]).inc();
+        }
+    }
+}
+
+/// The extension factory to put on the schema: `.extension(GraphqlMetricsExtension(metrics))`.
+pub struct GraphqlMetricsExtension(pub super::Metrics);
+
+impl ExtensionFactory for GraphqlMetricsExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OperationRecorder {
+            metrics: self.0.clone(),
+            operation: Mutex::new(None),
+            executed: Mutex::new(false),
+        })
+    }
+}
+
+/// Created per request: remembers the operation's name (the one the request names, or the
+/// document's only operation) and whether it got as far as executing.
+struct OperationRecorder {
+    metrics: super::Metrics,
+    operation: Mutex<Option<String>>,
+    executed: Mutex<bool>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OperationRecorder {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx).await;
+        let operation = self.operation.lock().ok().and_then(|name| name.clone());
+        let executed = self.executed.lock().is_ok_and(|executed| *executed);
+        self.metrics.graphql().record(
+            operation.as_deref(),
+            executed,
+            &response,
+            started.elapsed().as_secs_f64(),
+        );
+        response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        if let Ok(mut operation) = self.operation.lock() {
+            operation.clone_from(&request.operation_name);
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let Ok(mut operation) = self.operation.lock() {
+            *operation = operation_name.map(str::to_owned);
+        }
+        if let Ok(mut executed) = self.executed.lock() {
+            *executed = true;
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics() -> GraphqlMetrics {
+        let registry = Registry::new();
+        let errors =
+            IntCounterVec::new(prometheus::Opts::new("e", "e"), &["interface", "code"]).unwrap();
+        GraphqlMetrics::new(&registry, errors).unwrap()
+    }
+
+    #[test]
+    fn operation_names_are_bounded_in_number_and_length() {
+        let metrics = metrics();
+        assert_eq!(metrics.operation_label(None), ANONYMOUS_OPERATION);
+        assert_eq!(
+            metrics.operation_label(Some(&"x".repeat(MAX_OPERATION_NAME_LEN + 1))),
+            OTHER_OPERATION
+        );
+        for index in 0..MAX_OPERATION_NAMES {
+            let name = format!("Operation{index}");
+            assert_eq!(metrics.operation_label(Some(&name)), name);
+        }
+        assert_eq!(metrics.operation_label(Some("OneTooMany")), OTHER_OPERATION);
+        // Names seen before keep their own series.
+        assert_eq!(metrics.operation_label(Some("Operation7")), "Operation7");
+    }
+}
