@@ -97,6 +97,13 @@ impl IntoResponse for RequestError {
         let body = json!({ "errors": [{ "message": self.message, "extensions": extensions }] });
         let mut response = (self.status, axum::Json(body)).into_response();
         response.headers_mut().extend(self.headers);
+        // Counted by the metrics middleware: a request refused before any operation ran.
+        response
+            .extensions_mut()
+            .insert(crate::metrics::http::ErrorCode {
+                interface: "graphql",
+                code: self.code,
+            });
         response
     }
 }

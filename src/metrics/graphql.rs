@@ -24,10 +24,10 @@ const ANONYMOUS_OPERATION: &str = "anonymous";
 /// The `operation` label of names past [`MAX_OPERATION_NAMES`] or longer than
 /// [`MAX_OPERATION_NAME_LEN`].
 const OTHER_OPERATION: &str = "other";
-/// The `code` of GraphQL errors that carry none: the document did not parse, did not validate
-/// against the schema, or its arguments did not fit their types (async-graphql's own errors;
-/// the service's errors always carry a code).
-const CODELESS_ERROR: &str = "GRAPHQL_VALIDATION_FAILED";
+/// The `code` of GraphQL errors that async-graphql raised itself (syntax, validation, a
+/// variable of the wrong type): the code the client sees, which the transport adds after this
+/// extension has run.
+const CODELESS_ERROR: &str = crate::graphql::transport::BAD_REQUEST;
 
 pub struct GraphqlMetrics {
     duration: HistogramVec,

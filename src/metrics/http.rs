@@ -41,13 +41,17 @@ impl HttpMetrics {
     }
 }
 
-/// Domain error code of a REST error response, put in the response extensions by
-/// [`AppError`](crate::error::AppError)'s rendering so that [`track`] can count it.
+/// The error code of an error response and the interface that answered it (`rest`, or
+/// `graphql` for requests refused before any operation ran), put in the response extensions
+/// where the error is rendered so that [`track`] can count it.
 #[derive(Clone, Copy, Debug)]
-pub struct ErrorCode(pub &'static str);
+pub struct ErrorCode {
+    pub interface: &'static str,
+    pub code: &'static str,
+}
 
 /// Middleware: times every request and counts it by method, route template (`/api/articles/
-/// {slug}`, never the concrete path) and status, and counts REST errors by code.
+/// {slug}`, never the concrete path) and status, and counts error responses by code.
 pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_label(request.method());
@@ -60,8 +64,8 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     http.duration
         .with_label_values(&[method, route, response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
-    if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>() {
-        metrics.count_error("rest", code);
+    if let Some(error) = response.extensions().get::<ErrorCode>() {
+        metrics.count_error(error.interface, error.code);
     }
     response
 }

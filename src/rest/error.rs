@@ -41,7 +41,10 @@ impl IntoResponse for AppError {
         // Counted by the metrics middleware, which sees only the response.
         response
             .extensions_mut()
-            .insert(crate::metrics::http::ErrorCode(self.code()));
+            .insert(crate::metrics::http::ErrorCode {
+                interface: "rest",
+                code: self.code(),
+            });
         if matches!(self, AppError::Unavailable | AppError::RateLimited) {
             response
                 .headers_mut()

@@ -156,6 +156,16 @@ async fn graphql_operations_are_counted_by_name_and_outcome_with_their_error_cod
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
     let broken = app.graphql("query Broken {", json!({}), None).await;
     assert!(broken["errors"].is_array(), "{broken}");
+    // Refused before any operation ran: counted as an error, not as an operation.
+    let refused = app
+        .send(
+            Request::post("/graphql")
+                .header("content-type", "text/plain")
+                .body(Body::from("{ tags }"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let after = Scrape::of(&app).await;
 
     let operations = |scrape: &Scrape, operation, outcome| {
@@ -188,13 +198,19 @@ async fn graphql_operations_are_counted_by_name_and_outcome_with_their_error_cod
         1.0
     );
     assert_eq!(
-        errors(&after, "GRAPHQL_VALIDATION_FAILED") - errors(&before, "GRAPHQL_VALIDATION_FAILED"),
-        1.0
+        errors(&after, "BAD_REQUEST") - errors(&before, "BAD_REQUEST"),
+        2.0,
+        "the document that does not parse, and the refused Content-Type"
     );
     let graphql_requests = requests("/graphql", "POST", "200");
     assert_eq!(
         count_of(&after, &graphql_requests) - count_of(&before, &graphql_requests),
         4.0
+    );
+    let refused_requests = requests("/graphql", "POST", "415");
+    assert_eq!(
+        count_of(&after, &refused_requests) - count_of(&before, &refused_requests),
+        1.0
     );
 }
 
