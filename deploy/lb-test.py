@@ -18,9 +18,6 @@ Talks to 127.0.0.1 only; every loop is bounded.
 """
 
 import argparse
-import collections
-import concurrent.futures
-import http.client
 import json
 import os
 import re
@@ -33,47 +30,15 @@ import threading
 import time
 import uuid
 
+import http_load
+from http_load import free_port, request, served_by, served_during
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "load-balancing-test-secret-32-bytes-or-more"
-results = {"passed": 0, "failed": 0}
 
 
 def check(name, condition, detail=""):
-    status = "ok" if condition else "FAILED"
-    results["passed" if condition else "failed"] += 1
-    print(f"lb-test: {status}: {name}{' - ' + detail if detail else ''}", flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def request(port, method="GET", path="/api/articles", body=None, headers=None, timeout=10):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        payload = json.dumps(body) if body is not None else None
-        all_headers = {"Content-Type": "application/json"} if payload else {}
-        all_headers.update(headers or {})
-        connection.request(method, path, body=payload, headers=all_headers)
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {name.lower(): value for name, value in response.getheaders()}, data
-    finally:
-        connection.close()
-
-
-def wait_ready(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if request(port, path="/health/ready", timeout=2)[0] == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.1)
-    return False
+    http_load.check("lb-test", name, condition, detail)
 
 
 class Instance:
@@ -89,7 +54,7 @@ class Instance:
                            LOG_FORMAT="json", RUST_LOG="info")
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([self.binary], env=environment, stdout=log, stderr=log)
-        if not wait_ready(self.port):
+        if not http_load.wait_for(self.port):
             raise RuntimeError(f"{self.name} did not become ready; see {self.log_path}")
 
     def stop(self):
@@ -197,52 +162,6 @@ class Nginx:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
-
-
-def served_by(port, count, workers, path="/api/articles"):
-    """Sends `count` GETs with `workers` in parallel; returns (instance -> count, failures)."""
-    def one(_):
-        try:
-            status, headers, _ = request(port, path=path)
-            return headers.get("x-conduit-instance") if status == 200 else f"status {status}"
-        except OSError as error:
-            return f"error {error}"
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        answers = list(pool.map(one, range(count)))
-    spread = collections.Counter(a for a in answers if a and a.startswith("app"))
-    failures = [a for a in answers if not (a and a.startswith("app"))]
-    return spread, failures
-
-
-def served_during(port, seconds, workers, max_requests=20000):
-    """GETs from `workers` clients for `seconds` (at most `max_requests` in all); returns
-    (instance -> count, failures)."""
-    deadline = time.time() + seconds
-    budget = iter(range(max_requests))
-    lock = threading.Lock()
-    answers = []
-
-    def client():
-        while time.time() < deadline:
-            with lock:
-                if next(budget, None) is None:
-                    return
-            try:
-                status, headers, _ = request(port)
-                answer = headers.get("x-conduit-instance") if status == 200 else f"status {status}"
-            except OSError as error:
-                answer = f"error {error}"
-            with lock:
-                answers.append(answer)
-
-    threads = [threading.Thread(target=client) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    spread = collections.Counter(a for a in answers if a and a.startswith("app"))
-    failures = [a for a in answers if not (a and a.startswith("app"))]
-    return spread, failures
 
 
 def main():
@@ -380,8 +299,8 @@ def main():
             instance.stop()
         subprocess.run(psql + [f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=False)
 
-    print(f"lb-test: {results['passed']} passed, {results['failed']} failed")
-    return 0 if results["failed"] == 0 else 1
+    print(http_load.summary_line("lb-test"))
+    return 0 if http_load.results["failed"] == 0 else 1
 
 
 if __name__ == "__main__":
