@@ -50,6 +50,32 @@ def request(port, method="GET", path="/api/articles", body=None, headers=None, t
         connection.close()
 
 
+def interrupted_login(port, email, password, interrupt, timeout=40):
+    """A login whose body is sent in two parts with `interrupt()` called in between (it may send
+    SIGTERM to the server, say): the request is in flight when it runs. Returns the raw answer
+    (status line, headers and body as bytes; empty if the connection was closed unanswered)."""
+    body = json.dumps({"user": {"email": email, "password": password}}).encode()
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        raw.sendall(b"POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10])
+        time.sleep(0.3)
+        interrupt()
+        raw.sendall(body[10:])
+        answer = b""
+        while True:
+            chunk = raw.recv(65536)
+            if not chunk:
+                return answer
+            answer += chunk
+    finally:
+        raw.close()
+
+
+def status_line(raw_answer):
+    return raw_answer.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
 def wait_for(port, path="/health/ready", seconds=30):
     """Polls GET path until it answers 200 or `seconds` pass; returns whether it did."""
     deadline = time.time() + seconds

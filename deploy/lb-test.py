@@ -263,27 +263,19 @@ def main():
 
         # 6. Graceful shutdown: a request in flight when SIGTERM arrives is still answered.
         victim = instances[1]
-        body = json.dumps({"user": {"email": "balancer@example.com", "password": "balancer-password"}}).encode()
-        raw = socket.create_connection(("127.0.0.1", victim.port), timeout=15)
-        raw.sendall(b"POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10])
-        time.sleep(0.3)
-        victim.process.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
-        still_running = victim.process.poll() is None
-        raw.sendall(body[10:])
-        answer = b""
-        while True:
-            chunk = raw.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        raw.close()
+        running = {}
+
+        def terminate():
+            victim.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            running["after SIGTERM"] = victim.process.poll() is None
+        answer = http_load.interrupted_login(victim.port, "balancer@example.com", "balancer-password", terminate)
+        still_running = running.get("after SIGTERM", False)
         try:
             exit_code = victim.process.wait(15)
         except subprocess.TimeoutExpired:
             exit_code = None
-        status_line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+        status_line = http_load.status_line(answer)
         print(f"lb-test: in-flight login during SIGTERM answered {status_line!r}; exit code {exit_code}")
         check("an instance sent SIGTERM finishes its in-flight request, then exits",
               still_running and status_line.endswith("200 OK") and b'"token"' in answer and exit_code == 0,

@@ -101,7 +101,10 @@ class Stack:
 def up(stack):
     """`podman-compose up -d` (one command); returns seconds until the API answered through Nginx."""
     started = time.time()
-    stack.compose("up", "-d", "--no-build")
+    # --no-deps: podman 4.3 (Debian bookworm) fails to start a container whose `--requires`
+    # chain is two deep (nginx -> app -> postgres: "generating dependency graph ... not found in
+    # input list"); podman-compose still starts the services in dependency order.
+    stack.compose("up", "-d", "--no-build", "--no-deps")
     ready = http_load.wait_for(stack.port, "/health/ready", seconds=180)
     seconds = time.time() - started
     check(f"`podman-compose -f docker/{os.path.basename(stack.file)} up -d` serves the API through Nginx",
@@ -133,6 +136,18 @@ def mixed_load(port, token, seconds, readers, writers, max_requests=20000):
         return http_load.answer(port)
 
     return http_load.load_during(seconds, readers + writers, one, max_requests), acknowledged
+
+
+def stored_titles(port, tag, page=100):
+    """Titles of every article with `tag`, read page by page (at most 1000 pages)."""
+    titles = []
+    for offset in range(0, 1000 * page, page):
+        status, _, body = http_load.request(port, path=f"/api/articles?tag={tag}&limit={page}&offset={offset}")
+        articles = json.loads(body)["articles"] if status == 200 else []
+        titles += [article["title"] for article in articles]
+        if len(articles) < page:
+            break
+    return titles
 
 
 def test_postgres(stack):
@@ -220,8 +235,7 @@ def test_postgres(stack):
           f"failed: {len(failed)} {collections.Counter(failed).most_common(5)}")
     check("a rolling restart of the three replicas under mixed load fails no request",
           done.is_set() and not failed and len(reads) > 100 and len(writes) > 20, str(failed[:5]))
-    stored = json.loads(http_load.request(stack.port, path="/api/articles?tag=rolling&limit=100000")[2])
-    titles = collections.Counter(article["title"] for article in stored["articles"])
+    titles = collections.Counter(stored_titles(stack.port, "rolling"))
     check("every acknowledged write is stored exactly once",
           set(titles) == set(acknowledged) and all(count == 1 for count in titles.values()),
           f"acknowledged {len(acknowledged)}, stored {sum(titles.values())}")

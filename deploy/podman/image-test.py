@@ -24,7 +24,6 @@ import argparse
 import gzip
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -107,27 +106,6 @@ def source_copy():
     return directory
 
 
-def in_flight_login(port, email, password, stop):
-    """Sends the first bytes of a login, calls stop() (which must return at once), sends the
-    rest; returns the status line of the answer."""
-    body = f'{{"user":{{"email":"{email}","password":"{password}"}}}}'.encode()
-    raw = socket.create_connection(("127.0.0.1", port), timeout=SHUTDOWN_GRACE + 10)
-    raw.sendall(b"POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10])
-    time.sleep(0.3)
-    stop()
-    time.sleep(1.0)
-    raw.sendall(body[10:])
-    answer = b""
-    while True:
-        chunk = raw.recv(65536)
-        if not chunk:
-            break
-        answer += chunk
-    raw.close()
-    return answer.split(b"\r\n", 1)[0].decode(errors="replace")
-
-
 def run_checks(image):
     name = f"conduit-image-test-{uuid.uuid4().hex[:8]}"
     volume = f"{name}-data"
@@ -140,7 +118,7 @@ def run_checks(image):
         checks = HealthChecks(lambda: [name], interval=2.0)
         ready = http_load.wait_for(port, seconds=60)
         check("the container answers /health/ready through the published port", ready,
-              logs(name)[-2000:])
+              "" if ready else logs(name)[-2000:])
         if not ready:
             return
         details = inspect(name)
@@ -185,7 +163,11 @@ def run_checks(image):
         email = f"sigterm{uuid.uuid4().hex[:6]}@example.com"
         http_load.request(port, "POST", "/api/users", {"user": {
             "username": email.split("@")[0], "email": email, "password": "container-password"}})
-        status_line = in_flight_login(port, email, "container-password", stop)
+        def stop_soon():
+            stop()
+            time.sleep(1.0)  # podman has sent SIGTERM by then
+        status_line = http_load.status_line(
+            http_load.interrupted_login(port, email, "container-password", stop_soon, timeout=SHUTDOWN_GRACE + 10))
         stopped["thread"].join(120)
         state = inspect(name)["State"]
         seconds = stopped.get("seconds", -1)
