@@ -15,7 +15,11 @@ docker compose --env-file .env -f docker/compose.yml up -d --no-build --no-deps 
 # Nginx resolves `app` to the replicas' addresses only when it loads its configuration, and the
 # recreated replicas may have new addresses (with Podman they always do): a graceful reload makes
 # it send to the new ones (deploy/podman/compose-test.py shows the same for a rolling restart).
-docker compose --env-file .env -f docker/compose.yml exec -T nginx nginx -s reload
+# (Retried: right after the replicas start, the network's DNS may not list them yet.)
+for _ in $(seq 1 10); do
+  docker compose --env-file .env -f docker/compose.yml exec -T nginx nginx -s reload && break
+  sleep 1
+done
 for _ in $(seq 1 30); do
   if curl -fsS "http://127.0.0.1:${port:-8080}/health/ready" >/dev/null; then exit 0; fi
   sleep 2

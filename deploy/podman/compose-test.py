@@ -86,7 +86,15 @@ class Stack:
         a replica started again has a new address, so Nginx is told to reload (gracefully:
         requests in flight finish on the old workers)."""
         for nginx in self.containers("nginx"):
-            podman("exec", nginx, "nginx", "-s", "reload")
+            # Right after a container starts, the network's DNS may not know it yet, and
+            # `nginx -s reload` refuses a configuration whose upstream does not resolve.
+            for attempt in range(20):
+                try:
+                    podman("exec", nginx, "nginx", "-s", "reload")
+                    break
+                except RuntimeError as error:
+                    print(f"compose-test: nginx reload attempt {attempt + 1}: {str(error)[-120:]}")
+                    time.sleep(0.5)
         time.sleep(1.0)
 
     def down(self):
@@ -244,7 +252,7 @@ def test_postgres(stack):
     database = stack.containers("postgres")[0]
     app_starts = {app: inspect(app)["State"]["StartedAt"] for app in apps}
     podman("stop", "-t", "10", database, timeout=60)
-    outage = [http_load.request(stack.port, path="/api/articles", timeout=15) for _ in range(5)]
+    outage = [http_load.request(stack.port, path=path, timeout=15) for path in ["/api/articles", "/api/tags"] * 5]
     statuses = [status for status, _, _ in outage]
     retry_after = [headers.get("retry-after") for status, headers, _ in outage if status == 503]
     print(f"compose-test: with the database stopped: statuses {statuses}, Retry-After {retry_after}")
