@@ -35,7 +35,9 @@ from containers import ROOT, HealthChecks, inspect, logs, podman, user_flow, wai
 import http_load
 
 PODMAN_COMPOSE = os.environ.get("PODMAN_COMPOSE", "/var/tmp/conduit-tools/compose-venv/bin/podman-compose")
-SHUTDOWN_GRACE = 25  # src/lib.rs SHUTDOWN_GRACE
+# The longest a graceful stop takes: SHUTDOWN_DRAIN_SECS (5) + SHUTDOWN_GRACE_SECS (20), the
+# defaults in src/config.rs.
+SHUTDOWN_GRACE = 25
 
 
 def check(name, condition, detail=""):

@@ -39,7 +39,9 @@ CONTAINERS_DIR = os.environ.get("CONDUIT_CONTAINERS_DIR", "/var/tmp/conduit-cont
 # when Cargo.lock changes).
 CARGO_REGISTRY = os.path.join(CONTAINERS_DIR, "cargo-registry")
 DEPENDENCY_STEP = "cargo build --release --locked \\\n    && rm -rf src"
-SHUTDOWN_GRACE = 25  # src/lib.rs SHUTDOWN_GRACE
+# The longest a graceful stop takes: SHUTDOWN_DRAIN_SECS (5) + SHUTDOWN_GRACE_SECS (20), the
+# defaults in src/config.rs.
+SHUTDOWN_GRACE = 25
 
 
 def check(name, condition, detail=""):
