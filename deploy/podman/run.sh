@@ -18,6 +18,9 @@ timed() {
 }
 
 timed "podman set-up" bash setup.sh
+# Working containers that an interrupted build left behind each hold a layer's files (gigabytes
+# for the Rust build); nothing else on this machine builds with podman.
+buildah rm --all >/dev/null
 timed "stand-in base images" bash base-images.sh
 timed "image: build, cache check, run" python3 image-test.py --image localhost/conduit:local
 timed "compose stack on PostgreSQL" python3 compose-test.py --variant postgres --image localhost/conduit:local
