@@ -160,6 +160,26 @@ def stored_titles(port, tag, page=100):
     return titles
 
 
+def scrape_metrics(container):
+    """GET /metrics from `container`, from another container on its compose network (as
+    Prometheus would): the Debian stand-in's bash and /dev/tcp, no tool installed."""
+    network = next(iter(inspect(container)["NetworkSettings"]["Networks"]))
+    script = (f'exec 3<>/dev/tcp/{container}/8080 && printf "GET /metrics HTTP/1.0\\r\\n'
+              f'Host: {container}\\r\\n\\r\\n" >&3 && cat <&3')
+    return podman("run", "--rm", "--network", network, "localhost/conduit-standin/debian:bookworm",
+                  "bash", "-c", script, check=False)
+
+
+def articles_served(metrics):
+    """The number of GET /api/articles answered 200, from the Prometheus text exposition."""
+    total = 0.0
+    for line in metrics.splitlines():
+        if (line.startswith("http_request_duration_seconds_count{") and 'route="/api/articles"' in line
+                and 'method="GET"' in line and 'status="200"' in line):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def test_postgres(stack):
     apps = stack.containers("app")
     check("three app replicas, Nginx and PostgreSQL run", len(apps) == 3 and len(stack.running()) == 5,
@@ -184,6 +204,18 @@ def test_postgres(stack):
     logged = [app for app in apps if request_id in logs(app)]
     check("the client's X-Request-Id comes back and reaches one replica's log",
           headers.get("x-request-id") == request_id and len(logged) == 1, f"logged by {logged}")
+
+    # Metrics: internal only. Prometheus scrapes each replica on the compose network; Nginx, the
+    # public door, does not serve them.
+    blocked = [http_load.request(stack.port, path=path)[0] for path in ("/metrics", "//metrics")]
+    check("Nginx does not serve /metrics to the public", blocked == [404, 404], str(blocked))
+    before = scrape_metrics(apps[0])
+    http_load.served_by(stack.port, 60, 3)
+    after = scrape_metrics(apps[0])
+    print(f"compose-test: {apps[0]} counted GET /api/articles {articles_served(before)} times, "
+          f"then {articles_served(after)} after 60 more through Nginx")
+    check("a replica's /metrics, scraped on the compose network, has build info and its counts move",
+          "conduit_build_info" in after and articles_served(after) > articles_served(before), after[:300])
 
     # A replica killed under read load.
     victim = apps[2]
