@@ -2,28 +2,31 @@
 //! limit, tracing, panics as JSON 500, `Connection: close` while draining). `server` serves it.
 
 use std::any::Any;
+use std::convert::Infallible;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower::ServiceExt as _;
+use tower::service_fn;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any as AnyOrigin, CorsLayer};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 use crate::error::AppError;
+use crate::request_id::{RandomRequestId, drop_unusable_request_id};
+use crate::security_headers::security_headers;
 use crate::state::AppState;
 use crate::{graphql, rest, service};
 
@@ -34,7 +37,7 @@ pub fn app(state: AppState) -> Router {
     // Validated by the configuration as visible ASCII, so always a valid header value.
     let instance = HeaderValue::from_str(&state.config().instance_name)
         .unwrap_or_else(|_| HeaderValue::from_static("conduit"));
-    Router::new()
+    let routes = Router::new()
         .merge(rest::routes())
         .merge(graphql::routes(state.clone()))
         .route(
@@ -43,8 +46,14 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/health/ready", get(ready))
         .route("/metrics", get(scrape_metrics))
-        .fallback(|| async { AppError::NotFound { resource: "path" } })
         .with_state(state.clone())
+        .fallback(not_found)
+        .route_layer(axum::middleware::from_fn(expose_matched_path));
+    let exact = routes.clone();
+    routes
+        .fallback_service(service_fn(move |request| {
+            without_trailing_slash(exact.clone(), request)
+        }))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(json_responses))
@@ -65,21 +74,56 @@ pub fn app(state: AppState) -> Router {
         // Outermost: every request has an id before it is logged, and the answer carries it.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        .layer(axum::middleware::from_fn(drop_unusable_request_id))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-conduit-instance"),
             instance,
         ))
 }
 
-/// Request ids for requests that arrive without one (Nginx normally sets it).
-#[derive(Clone, Copy)]
-struct RandomRequestId;
+async fn not_found() -> AppError {
+    AppError::NotFound { resource: "path" }
+}
 
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let id = format!("{:032x}", rand::random::<u128>());
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+/// One rule for every route and method: a path that matches no route is tried once more
+/// without its trailing slashes (`POST /api/articles/` is `POST /api/articles`, as some public
+/// frontends send it). Routes that exist with a slash (the docs page at `/api/docs/`, whose
+/// relative asset links need it) match first and are left alone; the query string is kept.
+async fn without_trailing_slash(
+    exact: Router,
+    mut request: Request<Body>,
+) -> Result<Response, Infallible> {
+    let path = request.uri().path();
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.len() == path.len() || trimmed.is_empty() {
+        return Ok(not_found().await.into_response());
     }
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    match path_and_query.parse() {
+        Ok(path_and_query) => parts.path_and_query = Some(path_and_query),
+        Err(_) => return Ok(not_found().await.into_response()),
+    }
+    match Uri::from_parts(parts) {
+        Ok(uri) => *request.uri_mut() = uri,
+        Err(_) => return Ok(not_found().await.into_response()),
+    }
+    exact.oneshot(request).await
+}
+
+/// Copies the route template that matched into the response, so that layers outside a
+/// re-dispatch (`without_trailing_slash`) still see it (the metrics' `route` label).
+async fn expose_matched_path(request: Request<Body>, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
 }
 
 /// The span every log line of a request carries: method, path and request id.

@@ -1,5 +1,5 @@
 //! JSON Web Tokens: HS256 only (the algorithm is pinned, so a token claiming `none` or RS256 is
-//! refused), `exp`, `sub` and `iss` required.
+//! refused), `exp`, `sub` and `iss` required, `nbf` honoured when present.
 
 use std::time::Duration;
 
@@ -34,6 +34,9 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         validation.set_issuer(&[ISSUER]);
+        // A token that says it is not valid yet (`nbf` in the future) is refused, as RFC 7519
+        // section 4.1.5 requires; jsonwebtoken checks `nbf` only when asked to.
+        validation.validate_nbf = true;
         // Replicas' clocks may differ a little; more leeway would stretch every token's life.
         validation.leeway = 5;
         Ok(TokenKeys {
@@ -87,6 +90,35 @@ mod tests {
         let keys = keys_for("0123456789abcdef0123456789abcdef");
         let token = keys.issue(42).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), Viewer { user_id: 42 });
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        #[derive(Serialize)]
+        struct WithNotBefore {
+            sub: String,
+            iss: String,
+            iat: i64,
+            exp: i64,
+            nbf: i64,
+        }
+        let keys = keys_for("0123456789abcdef0123456789abcdef");
+        let now = chrono::Utc::now().timestamp();
+        let token = |nbf: i64| {
+            let claims = WithNotBefore {
+                sub: "7".into(),
+                iss: ISSUER.into(),
+                iat: now,
+                exp: now + 3600,
+                nbf,
+            };
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap()
+        };
+        assert!(keys.verify(&token(now + 600)).is_err());
+        assert_eq!(
+            keys.verify(&token(now - 60)).unwrap(),
+            Viewer { user_id: 7 }
+        );
     }
 
     #[test]

@@ -8,18 +8,18 @@ mod context;
 pub mod error;
 pub mod limits;
 mod loaders;
+mod playground;
 mod profiles;
 pub mod transport;
 mod types;
 mod users;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub use context::RequestViewer;
@@ -90,13 +90,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         guard,
         state,
     };
-    Router::new().route(
+    let graphiql = endpoint.state.config().graphiql;
+    let router = Router::new().route(
         "/graphql",
         get(get_graphql)
             .post(post_graphql)
             .fallback(|| async { transport::method_not_allowed() })
             .with_state(endpoint),
-    )
+    );
+    if graphiql {
+        router.route("/graphql/assets/{file}", get(playground::asset))
+    } else {
+        router
+    }
 }
 
 /// `POST /graphql`: any operation, from a JSON body.
@@ -116,7 +122,7 @@ async fn post_graphql(
 async fn get_graphql(State(endpoint): State<Endpoint>, headers: HeaderMap, uri: Uri) -> Response {
     let request = match transport::read_get(&uri) {
         Ok(Some(request)) => request,
-        Ok(None) if endpoint.state.config().graphiql => return playground(),
+        Ok(None) if endpoint.state.config().graphiql => return playground::page(),
         Ok(None) => {
             return RequestError::bad_request(
                 "the request has no query: send ?query=<GraphQL document> \
@@ -166,8 +172,4 @@ async fn execute(
             HashMapCache::default(),
         ));
     transport::response(endpoint.schema.execute(request).await)
-}
-
-fn playground() -> Response {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }

@@ -16,12 +16,13 @@
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::error::{AppError, FieldErrors};
+use crate::security_headers::NO_STORE;
 
 /// The error code of every malformed request.
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
@@ -288,7 +289,7 @@ fn is_json(content_type: &HeaderValue) -> bool {
 }
 
 /// The HTTP answer for an executed request: 200 (GraphQL errors travel in the body) as
-/// `application/json`. Errors that async-graphql raised itself (syntax, validation, a variable
+/// `application/json`, `Cache-Control: no-store`. Errors that async-graphql raised itself (syntax, validation, a variable
 /// of the wrong type) carry no code; they are the client's request at fault, so they get
 /// `BAD_REQUEST` like every other request-level error.
 pub fn response(mut response: async_graphql::Response) -> Response {
@@ -301,6 +302,8 @@ pub fn response(mut response: async_graphql::Response) -> Response {
     let headers = std::mem::take(&mut response.http_headers);
     let mut answer = axum::Json(response).into_response();
     answer.headers_mut().extend(headers);
+    // Any answer may hold a token (login, register, updateViewer) or the viewer's own data.
+    answer.headers_mut().insert(CACHE_CONTROL, NO_STORE);
     answer
 }
 

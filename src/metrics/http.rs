@@ -60,6 +60,8 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let in_flight = InFlight::start(&http.in_flight);
     let response = next.run(request).await;
     drop(in_flight);
+    // A route reached by a re-dispatch (a trailing slash) names its template in the response.
+    let route = route.or_else(|| response.extensions().get::<MatchedPath>().cloned());
     let route = route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
     http.duration
         .with_label_values(&[method, route, response.status().as_str()])

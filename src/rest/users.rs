@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -10,6 +11,7 @@ use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody};
 use crate::error::AppError;
+use crate::security_headers::NO_STORE;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
 use crate::state::AppState;
 
@@ -58,7 +60,15 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-type UserResponse = Json<UserEnvelope<AuthenticatedUser>>;
+/// Every user answer carries a token: `Cache-Control: no-store` keeps it out of caches.
+type UserResponse = (
+    [(HeaderName, HeaderValue); 1],
+    Json<UserEnvelope<AuthenticatedUser>>,
+);
+
+fn user_response(user: AuthenticatedUser) -> UserResponse {
+    ([(CACHE_CONTROL, NO_STORE)], Json(UserEnvelope { user }))
+}
 
 /// `POST /api/users`: register; 201 with the new user and a token.
 #[utoipa::path(post, path = "/api/users", operation_id = "CreateUser", tag = "User and Authentication",
@@ -75,7 +85,7 @@ pub async fn register(
         password: body.user.password,
     };
     let user = users::register(&state, input).await?;
-    Ok((StatusCode::CREATED, Json(UserEnvelope { user })))
+    Ok((StatusCode::CREATED, user_response(user)))
 }
 
 /// `POST /api/users/login`: exchange email and password for a token.
@@ -91,7 +101,7 @@ pub async fn login(
         password: body.user.password,
     };
     let user = users::login(&state, input).await?;
-    Ok(Json(UserEnvelope { user }))
+    Ok(user_response(user))
 }
 
 /// `GET /api/user`: the signed-in user.
@@ -102,7 +112,7 @@ pub async fn current_user(
     AuthUser(viewer): AuthUser,
 ) -> Result<UserResponse, AppError> {
     let user = users::current_user(&state, viewer).await?;
-    Ok(Json(UserEnvelope { user }))
+    Ok(user_response(user))
 }
 
 /// `PUT /api/user`: partial update of the signed-in user.
@@ -123,5 +133,5 @@ pub async fn update_user(
         image: body.user.image,
     };
     let user = users::update_user(&state, viewer, input).await?;
-    Ok(Json(UserEnvelope { user }))
+    Ok(user_response(user))
 }
