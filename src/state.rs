@@ -46,6 +46,11 @@ impl AppState {
         &self.inner.db
     }
 
+    /// A new request session: one pooled connection at most, checked out on first use.
+    pub fn session(&self) -> crate::db::Session {
+        self.inner.db.session()
+    }
+
     pub fn tokens(&self) -> &TokenKeys {
         &self.inner.tokens
     }

@@ -185,7 +185,7 @@ async fn ready(State(state): State<AppState>) -> Result<Response, AppError> {
         let body = axum::Json(json!({ "status": "draining" }));
         return Ok((StatusCode::SERVICE_UNAVAILABLE, body).into_response());
     }
-    service::health::check_database(&state).await?;
+    service::health::check_database(&state.session()).await?;
     Ok(axum::Json(json!({ "status": "ready" })).into_response())
 }
 

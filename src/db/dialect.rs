@@ -1,20 +1,39 @@
 //! The few statements whose SQL (or driver support) differs between backends, one method per
 //! statement, implemented for each connection type. Inside
-//! [`with_connection!`](crate::with_connection) the connection has its concrete type, so a query
+//! [`on_connection!`](crate::on_connection) the connection has its concrete type, so a query
 //! calls these like any other method.
 
 use std::future::Future;
 
 use diesel::QueryResult;
+use diesel::connection::AnsiTransactionManager;
 use diesel::dsl::sql;
 use diesel::sql_types::BigInt;
-use diesel_async::{AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{
+    AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl, TransactionManager,
+};
 
-use super::SqliteConnection;
 use super::models::NewTagRow;
 use super::schema::tags;
+use super::{OperationFn, SqliteConnection};
+use crate::error::AppError;
 
-pub trait Dialect: Send {
+pub trait Dialect: Send + Sized {
+    /// Runs `operation` in a transaction that is committed if it returns `Ok` and rolled back
+    /// otherwise. On SQLite the transaction takes the write lock when it begins (`BEGIN
+    /// IMMEDIATE`): a transaction that reads before it writes would otherwise fail with
+    /// "database is locked" when another connection wrote in between, instead of waiting.
+    fn write_transaction<'a, T, F>(
+        &'a mut self,
+        operation: F,
+    ) -> impl Future<Output = Result<T, AppError>> + Send + 'a
+    where
+        F: for<'c> AsyncFnOnce(&'c mut Self) -> Result<T, AppError>
+            + for<'c> OperationFn<&'c mut Self, Result<T, AppError>, Future: Send>
+            + Send
+            + 'a,
+        T: Send + 'a;
+
     /// Inserts the tags that do not exist yet in one statement; existing names are left alone,
     /// and a concurrent insert of the same name is not an error.
     fn insert_missing_tags(
@@ -34,6 +53,31 @@ fn to_id(id: i64) -> QueryResult<i32> {
 /// Diesel writes SQLite's multi-row inserts only through its synchronous connection, so this runs
 /// on the wrapped connection's blocking thread.
 impl Dialect for SqliteConnection {
+    async fn write_transaction<'a, T, F>(&'a mut self, operation: F) -> Result<T, AppError>
+    where
+        F: for<'c> AsyncFnOnce(&'c mut Self) -> Result<T, AppError>
+            + for<'c> OperationFn<&'c mut Self, Result<T, AppError>, Future: Send>
+            + Send
+            + 'a,
+        T: Send + 'a,
+    {
+        type Manager = <SqliteConnection as AsyncConnection>::TransactionManager;
+        self.spawn_blocking(|connection| {
+            AnsiTransactionManager::begin_transaction_sql(connection, "BEGIN IMMEDIATE")
+        })
+        .await?;
+        match operation(self).await {
+            Ok(value) => {
+                Manager::commit_transaction(self).await?;
+                Ok(value)
+            }
+            Err(error) => match Manager::rollback_transaction(self).await {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback_error) => Err(rollback_error.into()),
+            },
+        }
+    }
+
     async fn insert_missing_tags(&mut self, new_tags: Vec<NewTagRow>) -> QueryResult<usize> {
         self.spawn_blocking(move |connection| {
             diesel::RunQueryDsl::execute(
@@ -54,6 +98,17 @@ impl Dialect for SqliteConnection {
 }
 
 impl Dialect for AsyncPgConnection {
+    async fn write_transaction<'a, T, F>(&'a mut self, operation: F) -> Result<T, AppError>
+    where
+        F: for<'c> AsyncFnOnce(&'c mut Self) -> Result<T, AppError>
+            + for<'c> OperationFn<&'c mut Self, Result<T, AppError>, Future: Send>
+            + Send
+            + 'a,
+        T: Send + 'a,
+    {
+        self.transaction(operation).await
+    }
+
     async fn insert_missing_tags(&mut self, new_tags: Vec<NewTagRow>) -> QueryResult<usize> {
         diesel::insert_into(tags::table)
             .values(&new_tags)
@@ -72,6 +127,17 @@ impl Dialect for AsyncPgConnection {
 }
 
 impl Dialect for AsyncMysqlConnection {
+    async fn write_transaction<'a, T, F>(&'a mut self, operation: F) -> Result<T, AppError>
+    where
+        F: for<'c> AsyncFnOnce(&'c mut Self) -> Result<T, AppError>
+            + for<'c> OperationFn<&'c mut Self, Result<T, AppError>, Future: Send>
+            + Send
+            + 'a,
+        T: Send + 'a,
+    {
+        self.transaction(operation).await
+    }
+
     async fn insert_missing_tags(&mut self, new_tags: Vec<NewTagRow>) -> QueryResult<usize> {
         diesel::insert_or_ignore_into(tags::table)
             .values(&new_tags)

@@ -11,12 +11,12 @@ use diesel_async::pooled_connection::{
 use crate::error::AppError;
 
 /// Checks a connection out of `pool`, or fails with [`AppError::Unavailable`].
-pub async fn checkout<C>(pool: &Pool<C>) -> Result<PooledConnection<'_, C>, AppError>
+pub async fn checkout<C>(pool: &Pool<C>) -> Result<PooledConnection<'static, C>, AppError>
 where
     C: PoolableConnection + 'static,
     AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C, Error = PoolError>,
 {
-    pool.get().await.map_err(|error| {
+    pool.get_owned().await.map_err(|error| {
         tracing::warn!(%error, "no database connection available");
         AppError::Unavailable
     })

@@ -1,5 +1,5 @@
-//! Connection pools, one type per backend behind [`Pools`], and the statement counter every
-//! connection reports to.
+//! Connection pools, one type per backend behind [`Pools`], and the counters of statements run
+//! and connections checked out that tests and metrics read.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,17 +10,42 @@ use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
 };
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{
-    AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection,
-};
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
+use super::session::Checkout;
 use super::{Backend, DatabaseUrl};
+use crate::error::AppError;
 
-/// Diesel's synchronous SQLite connection, run on tokio's blocking threads.
-pub type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+/// Diesel's synchronous SQLite connection behind the async API, with every statement run
+/// synchronously on the calling thread ([`Inline`]). A [`Session`](super::Session) runs a whole
+/// operation on one of tokio's blocking threads, so an operation makes one thread hop, not one
+/// per statement.
+pub type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection, Inline>;
+
+/// Runs a SQLite connection's "blocking" work right where it is called. Only sound on a thread
+/// that may block: [`Session`](super::Session) guarantees that by running SQLite operations inside
+/// `tokio::task::spawn_blocking`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inline;
+
+impl SpawnBlocking for Inline {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        std::future::ready(Ok(task())).boxed()
+    }
+
+    fn get_runtime() -> Self {
+        Inline
+    }
+}
 
 /// Settings every SQLite connection needs: WAL so readers never wait for the writer, a busy
 /// timeout so concurrent writers queue instead of failing, and foreign keys (off by default).
@@ -35,7 +60,7 @@ pub struct PoolSettings {
     pub checkout_timeout: Duration,
 }
 
-/// A pool per backend; [`with_connection!`](crate::with_connection) matches on it.
+/// A pool per backend; a [`Session`](super::Session) checks its connection out of one.
 #[derive(Clone)]
 pub enum Pools {
     Sqlite(Pool<SqliteConnection>),
@@ -43,13 +68,14 @@ pub enum Pools {
     Mysql(Pool<AsyncMysqlConnection>),
 }
 
-/// The configured database: its pool and the count of SQL statements run through it. Cheap to
-/// clone.
+/// The configured database: its pool and the counts of SQL statements run and connections
+/// checked out. Cheap to clone. Requests reach it through a [`Session`](super::Session).
 #[derive(Clone)]
 pub struct Database {
     pools: Pools,
     statements: StatementCounter,
     max_size: u32,
+    checkouts: CheckoutCounter,
 }
 
 /// Counts every SQL statement any connection of the pool starts. Tests assert on it (the number
@@ -69,6 +95,21 @@ impl StatementCounter {
                 counter.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+}
+
+/// Counts every connection handed out by the pool. Tests assert on it: a request checks out at
+/// most one connection (two where it must give its connection back before hashing a password).
+#[derive(Clone, Default)]
+pub struct CheckoutCounter(Arc<AtomicU64>);
+
+impl CheckoutCounter {
+    pub fn total(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -100,11 +141,31 @@ impl Database {
             pools,
             statements,
             max_size: settings.max_size,
+            checkouts: CheckoutCounter::default(),
         })
     }
 
+    /// The pool itself, for what watches it (pool state in metrics and health checks). Requests
+    /// reach connections through [`session`](Self::session) only.
     pub fn pools(&self) -> &Pools {
         &self.pools
+    }
+
+    /// A request-scoped handle that checks out at most one connection, on first use.
+    pub fn session(&self) -> super::Session {
+        super::Session::new(self.clone())
+    }
+
+    /// Checks a connection out of the pool, or fails with [`AppError::Unavailable`] when none
+    /// frees up within the checkout timeout. Only sessions call this.
+    pub(super) async fn checkout(&self) -> Result<Checkout, AppError> {
+        let checkout = match &self.pools {
+            Pools::Sqlite(pool) => Checkout::Sqlite(super::error::checkout(pool).await?),
+            Pools::Postgres(pool) => Checkout::Postgres(super::error::checkout(pool).await?),
+            Pools::Mysql(pool) => Checkout::Mysql(super::error::checkout(pool).await?),
+        };
+        self.checkouts.add_one();
+        Ok(checkout)
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,16 +203,27 @@ impl Database {
     pub fn statements_run(&self) -> u64 {
         self.statements.total()
     }
+
+    /// Connections checked out of the pool so far.
+    pub fn checkouts_made(&self) -> u64 {
+        self.checkouts.total()
+    }
 }
 
-/// Opens one SQLite connection with [`SQLITE_PRAGMAS`] applied.
+/// Opens one SQLite connection with [`SQLITE_PRAGMAS`] applied, on a blocking thread (opening a
+/// file and switching to WAL may wait for the disk or for another connection's lock).
 pub async fn establish_sqlite(path: String) -> diesel::ConnectionResult<SqliteConnection> {
-    let mut connection = SqliteConnection::establish(&path).await?;
-    connection
-        .batch_execute(SQLITE_PRAGMAS)
-        .await
-        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(connection)
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection as _;
+        use diesel::connection::SimpleConnection as _;
+        let mut connection = diesel::SqliteConnection::establish(&path)?;
+        connection
+            .batch_execute(SQLITE_PRAGMAS)
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+        Ok(SqliteConnection::new(connection))
+    })
+    .await
+    .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))?
 }
 
 fn build_pool<C>(

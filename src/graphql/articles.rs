@@ -37,7 +37,7 @@ impl ArticleQuery {
         context: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<ArticleNode> {
-        let article = articles::get_article(context.state(), context.viewer()?, &slug)
+        let article = articles::get_article(context.db(), context.viewer()?, &slug)
             .await
             .map_err(graphql_error)?;
         Ok(ArticleNode(article))
@@ -65,7 +65,7 @@ impl ArticleQuery {
         let filter = ArticleFilter::new(tag, author, favorited_by);
         let with_body = selects_body(context);
         let list =
-            articles::list_articles(context.state(), context.viewer()?, &filter, page, with_body)
+            articles::list_articles(context.db(), context.viewer()?, &filter, page, with_body)
                 .await
                 .map_err(graphql_error)?;
         primed_connection(context, list, page).await
@@ -81,7 +81,7 @@ impl ArticleQuery {
     ) -> async_graphql::Result<ArticleConnection> {
         let viewer = context.require_viewer()?;
         let page = page_from_arguments(first, after, offset)?;
-        let list = articles::feed(context.state(), viewer, page, selects_body(context))
+        let list = articles::feed(context.db(), viewer, page, selects_body(context))
             .await
             .map_err(graphql_error)?;
         primed_connection(context, list, page).await
@@ -89,9 +89,7 @@ impl ArticleQuery {
 
     /// Every tag in use, most used first.
     async fn tags(&self, context: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        tags::list_tags(context.state())
-            .await
-            .map_err(graphql_error)
+        tags::list_tags(context.db()).await.map_err(graphql_error)
     }
 }
 
@@ -147,7 +145,7 @@ impl ArticleMutation {
             body: Some(input.body),
             tag_list: Some(input.tag_list),
         };
-        let article = articles::create_article(context.state(), viewer, input)
+        let article = articles::create_article(context.db(), viewer, input)
             .await
             .map_err(graphql_error)?;
         Ok(ArticlePayload {
@@ -168,7 +166,7 @@ impl ArticleMutation {
             body: patch(input.body),
             tag_list: patch(input.tag_list),
         };
-        let article = articles::update_article(context.state(), viewer, &input.slug, update)
+        let article = articles::update_article(context.db(), viewer, &input.slug, update)
             .await
             .map_err(graphql_error)?;
         Ok(ArticlePayload {
@@ -183,7 +181,7 @@ impl ArticleMutation {
         input: ArticleSlugInput,
     ) -> async_graphql::Result<DeleteArticlePayload> {
         let viewer = context.require_viewer()?;
-        articles::delete_article(context.state(), viewer, &input.slug)
+        articles::delete_article(context.db(), viewer, &input.slug)
             .await
             .map_err(graphql_error)?;
         Ok(DeleteArticlePayload {
@@ -198,7 +196,7 @@ impl ArticleMutation {
         input: ArticleSlugInput,
     ) -> async_graphql::Result<ArticlePayload> {
         let viewer = context.require_viewer()?;
-        let article = articles::favorite(context.state(), viewer, &input.slug)
+        let article = articles::favorite(context.db(), viewer, &input.slug)
             .await
             .map_err(graphql_error)?;
         Ok(ArticlePayload {
@@ -212,7 +210,7 @@ impl ArticleMutation {
         input: ArticleSlugInput,
     ) -> async_graphql::Result<ArticlePayload> {
         let viewer = context.require_viewer()?;
-        let article = articles::unfavorite(context.state(), viewer, &input.slug)
+        let article = articles::unfavorite(context.db(), viewer, &input.slug)
             .await
             .map_err(graphql_error)?;
         Ok(ArticlePayload {

@@ -41,7 +41,7 @@ impl CommentMutation {
         input: AddCommentInput,
     ) -> async_graphql::Result<CommentPayload> {
         let viewer = context.require_viewer()?;
-        let comment = comments::add_comment(context.state(), viewer, &input.slug, Some(input.body))
+        let comment = comments::add_comment(context.db(), viewer, &input.slug, Some(input.body))
             .await
             .map_err(graphql_error)?;
         Ok(CommentPayload {
@@ -56,7 +56,7 @@ impl CommentMutation {
         input: DeleteCommentInput,
     ) -> async_graphql::Result<DeleteCommentPayload> {
         let viewer = context.require_viewer()?;
-        comments::delete_comment(context.state(), viewer, &input.slug, input.id.as_str())
+        comments::delete_comment(context.db(), viewer, &input.slug, input.id.as_str())
             .await
             .map_err(graphql_error)?;
         Ok(DeleteCommentPayload {

@@ -1,4 +1,5 @@
-//! What a resolver can ask of its request: the shared state and who the viewer is.
+//! What a resolver can ask of its request: the shared state, the request's database session and
+//! who the viewer is.
 
 use std::sync::Arc;
 
@@ -6,17 +7,22 @@ use async_graphql::{Context, ErrorExtensions as _};
 
 use super::limits::credentials::CredentialOperation;
 use crate::auth::{MISSING_TOKEN, Viewer};
+use crate::db::Session;
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// The outcome of reading the `Authorization` header, attached to each GraphQL request. A bad
 /// token is kept as an error so that every field that looks at the viewer reports it, as REST
-/// does, while fields that do not care still resolve.
+/// does, while fields that do not care still resolve. (The token of a deleted user passes here;
+/// the first operation on the viewer's behalf finds that out.)
 #[derive(Clone)]
 pub struct RequestViewer(pub Result<Option<Viewer>, Arc<AppError>>);
 
 pub trait ContextExt {
     fn state(&self) -> &AppState;
+    /// The request's session: every resolver and DataLoader of one request shares its one
+    /// connection.
+    fn db(&self) -> &Session;
     /// The viewer if signed in; an invalid token is an error.
     fn viewer(&self) -> async_graphql::Result<Option<Viewer>>;
     /// The viewer, or UNAUTHENTICATED (`token is missing`).
@@ -29,6 +35,10 @@ pub trait ContextExt {
 impl ContextExt for Context<'_> {
     fn state(&self) -> &AppState {
         self.data_unchecked::<AppState>()
+    }
+
+    fn db(&self) -> &Session {
+        self.data_unchecked::<Session>()
     }
 
     fn viewer(&self) -> async_graphql::Result<Option<Viewer>> {

@@ -8,11 +8,11 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use crate::auth::Viewer;
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::article_views::Article;
 use crate::service::articles;
 use crate::service::comments::{self, Comment};
-use crate::state::AppState;
 
 use super::types::AUTHOR_ARTICLES_MAX;
 
@@ -76,7 +76,7 @@ where
 
 /// An article's comments, newest first, keyed by article id.
 pub struct CommentsByArticle {
-    pub state: AppState,
+    pub db: Session,
     pub viewer: Option<Viewer>,
 }
 
@@ -85,20 +85,13 @@ impl Loader<i32> for CommentsByArticle {
     type Error = Arc<AppError>;
 
     async fn load(&self, article_ids: &[i32]) -> Result<HashMap<i32, Vec<Comment>>, Arc<AppError>> {
-        let rows = comments::load_comment_rows(&self.state, article_ids).await?;
-        let article_of: Vec<i32> = rows.iter().map(|row| row.article_id).collect();
-        let decorated = comments::decorate(&self.state, self.viewer, rows).await?;
-        let mut by_article: HashMap<i32, Vec<Comment>> = HashMap::new();
-        for (article_id, comment) in article_of.into_iter().zip(decorated) {
-            by_article.entry(article_id).or_default().push(comment);
-        }
-        Ok(by_article)
+        Ok(comments::comments_by_article(&self.db, self.viewer, article_ids.to_vec()).await?)
     }
 }
 
 /// An author's latest articles, keyed by user id.
 pub struct ArticlesByAuthor {
-    pub state: AppState,
+    pub db: Session,
     pub viewer: Option<Viewer>,
 }
 
@@ -107,9 +100,12 @@ impl Loader<i32> for ArticlesByAuthor {
     type Error = Arc<AppError>;
 
     async fn load(&self, author_ids: &[i32]) -> Result<HashMap<i32, Vec<Article>>, Arc<AppError>> {
-        Ok(
-            articles::latest_by_authors(&self.state, self.viewer, author_ids, AUTHOR_ARTICLES_MAX)
-                .await?,
+        Ok(articles::latest_by_authors(
+            &self.db,
+            self.viewer,
+            author_ids.to_vec(),
+            AUTHOR_ARTICLES_MAX,
         )
+        .await?)
     }
 }

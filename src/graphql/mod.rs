@@ -145,19 +145,21 @@ async fn execute(
     headers: &HeaderMap,
     mut request: async_graphql::Request,
 ) -> Response {
-    // Before anything else, even the token's database check: refusing costs microseconds.
+    // Before anything else: refusing costs microseconds.
     if let Err(refusal) = endpoint.guard.check(&mut request) {
         let refusal = async_graphql::Response::from_errors(vec![error::request_error(refusal)]);
         return transport::response(refusal);
     }
-    let viewer = users_service::authenticate(&endpoint.state, headers).await;
+    let viewer = users_service::authenticate(&endpoint.state, headers);
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
-    let state = endpoint.state.clone();
+    // One session for the whole request: resolvers and loaders take turns on its connection.
+    let db = endpoint.state.session();
     let request = request
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
+        .data(db.clone())
         .data(DataLoader::with_cache(
             loaders::CommentsByArticle {
-                state: state.clone(),
+                db: db.clone(),
                 viewer: loader_viewer,
             },
             tokio::spawn,
@@ -165,7 +167,7 @@ async fn execute(
         ))
         .data(DataLoader::with_cache(
             loaders::ArticlesByAuthor {
-                state,
+                db,
                 viewer: loader_viewer,
             },
             tokio::spawn,

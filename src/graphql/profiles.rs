@@ -18,7 +18,7 @@ impl ProfileQuery {
         context: &Context<'_>,
         username: String,
     ) -> async_graphql::Result<ProfileNode> {
-        let profile = profiles::get_profile(context.state(), context.viewer()?, &username)
+        let profile = profiles::get_profile(context.db(), context.viewer()?, &username)
             .await
             .map_err(graphql_error)?;
         Ok(ProfileNode(profile))
@@ -47,7 +47,7 @@ impl ProfileMutation {
         input: UsernameInput,
     ) -> async_graphql::Result<ProfilePayload> {
         let viewer = context.require_viewer()?;
-        let profile = profiles::follow(context.state(), viewer, &input.username)
+        let profile = profiles::follow(context.db(), viewer, &input.username)
             .await
             .map_err(graphql_error)?;
         Ok(ProfilePayload {
@@ -61,7 +61,7 @@ impl ProfileMutation {
         input: UsernameInput,
     ) -> async_graphql::Result<ProfilePayload> {
         let viewer = context.require_viewer()?;
-        let profile = profiles::unfollow(context.state(), viewer, &input.username)
+        let profile = profiles::unfollow(context.db(), viewer, &input.username)
             .await
             .map_err(graphql_error)?;
         Ok(ProfilePayload {

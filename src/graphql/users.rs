@@ -74,7 +74,7 @@ impl UserQuery {
         let Some(viewer) = context.viewer()? else {
             return Ok(None);
         };
-        let user = users::current_user(context.state(), viewer)
+        let user = users::current_user(context.db(), context.state(), viewer)
             .await
             .map_err(graphql_error)?;
         Ok(Some(AuthPayload::from(user).viewer))
@@ -98,7 +98,7 @@ impl UserMutation {
             email: Some(input.email),
             password: Some(input.password),
         };
-        let user = users::register(context.state(), input)
+        let user = users::register(context.db(), context.state(), input)
             .await
             .map_err(graphql_error)?;
         Ok(user.into())
@@ -115,7 +115,7 @@ impl UserMutation {
             email: Some(input.email),
             password: Some(input.password),
         };
-        let user = users::login(context.state(), input)
+        let user = users::login(context.db(), context.state(), input)
             .await
             .map_err(graphql_error)?;
         Ok(user.into())
@@ -140,7 +140,7 @@ impl UserMutation {
             bio: patch(input.bio),
             image: patch(input.image),
         };
-        let user = users::update_user(context.state(), viewer, input)
+        let user = users::update_user(context.db(), context.state(), viewer, input)
             .await
             .map_err(graphql_error)?;
         Ok(user.into())

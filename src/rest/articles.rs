@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,11 +12,11 @@ use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
 use super::users::present;
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::article_views::Article;
 use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
 use crate::service::paging::Page;
-use crate::state::AppState;
 
 /// `{"article": …}`; a request without the wrapper reads as one with every field left out, so
 /// the lookup and the authorship check still come first.
@@ -82,7 +82,7 @@ fn page_of(query: &HashMap<String, String>) -> Result<Page, AppError> {
         ("offset" = Option<i64>, Query, description = "Items to skip, default 0", minimum = 0, maximum = 1000000000)), security((), ("Token" = [])),
     responses((status = 200, description = "Newest first; items have no body", body = ArticlesResponse), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn list_articles(
-    State(state): State<AppState>,
+    db: Session,
     MaybeAuthUser(viewer): MaybeAuthUser,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ArticlesResponse>, AppError> {
@@ -92,7 +92,7 @@ pub async fn list_articles(
         query.get("author").cloned(),
         query.get("favorited").cloned(),
     );
-    let list = articles::list_articles(&state, viewer, &filter, page, false).await?;
+    let list = articles::list_articles(&db, viewer, &filter, page, false).await?;
     Ok(Json(list.into()))
 }
 
@@ -101,12 +101,12 @@ pub async fn list_articles(
     params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100), ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000)), security(("Token" = [])),
     responses((status = 200, body = ArticlesResponse), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody)))]
 pub async fn feed(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ArticlesResponse>, AppError> {
     let page = page_of(&query)?;
-    let list = articles::feed(&state, viewer, page, false).await?;
+    let list = articles::feed(&db, viewer, page, false).await?;
     Ok(Json(list.into()))
 }
 
@@ -115,11 +115,11 @@ pub async fn feed(
     params(("slug" = String, Path)), security((), ("Token" = [])),
     responses((status = 200, body = ArticleEnvelope<Article>), (status = 404, description = "Unknown article", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn get_article(
-    State(state): State<AppState>,
+    db: Session,
     MaybeAuthUser(viewer): MaybeAuthUser,
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
-    let article = articles::get_article(&state, viewer, &slug).await?;
+    let article = articles::get_article(&db, viewer, &slug).await?;
     Ok(Json(ArticleEnvelope { article }))
 }
 
@@ -128,7 +128,7 @@ pub async fn get_article(
     request_body = ArticleEnvelope<NewArticleBody>, security(("Token" = [])),
     responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn create_article(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     JsonBody(body): JsonBody<ArticleEnvelope<NewArticleBody>>,
 ) -> Result<(StatusCode, SingleArticle), AppError> {
@@ -138,7 +138,7 @@ pub async fn create_article(
         body: body.article.body,
         tag_list: body.article.tag_list,
     };
-    let article = articles::create_article(&state, viewer, input).await?;
+    let article = articles::create_article(&db, viewer, input).await?;
     Ok((StatusCode::CREATED, Json(ArticleEnvelope { article })))
 }
 
@@ -147,7 +147,7 @@ pub async fn create_article(
     params(("slug" = String, Path)), request_body = ArticleEnvelope<UpdateArticleBody>, security(("Token" = [])),
     responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn update_article(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<ArticleEnvelope<UpdateArticleBody>>,
@@ -158,7 +158,7 @@ pub async fn update_article(
         body: body.article.body,
         tag_list: body.article.tag_list,
     };
-    let article = articles::update_article(&state, viewer, &slug, input).await?;
+    let article = articles::update_article(&db, viewer, &slug, input).await?;
     Ok(Json(ArticleEnvelope { article }))
 }
 
@@ -167,11 +167,11 @@ pub async fn update_article(
     params(("slug" = String, Path)), security(("Token" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the author", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn delete_article(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    articles::delete_article(&state, viewer, &slug).await?;
+    articles::delete_article(&db, viewer, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,11 +180,11 @@ pub async fn delete_article(
     params(("slug" = String, Path)), security(("Token" = [])),
     responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn favorite(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
-    let article = articles::favorite(&state, viewer, &slug).await?;
+    let article = articles::favorite(&db, viewer, &slug).await?;
     Ok(Json(ArticleEnvelope { article }))
 }
 
@@ -193,10 +193,10 @@ pub async fn favorite(
     params(("slug" = String, Path)), security(("Token" = [])),
     responses((status = 200, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody)))]
 pub async fn unfavorite(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
-    let article = articles::unfavorite(&state, viewer, &slug).await?;
+    let article = articles::unfavorite(&db, viewer, &slug).await?;
     Ok(Json(ArticleEnvelope { article }))
 }

@@ -1,7 +1,7 @@
 //! `/api/articles/{slug}/comments` and `/api/articles/{slug}/comments/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::comments::{self, Comment};
-use crate::state::AppState;
 
 /// `{"comment": {"body": …}}`; without the wrapper the body counts as blank (after the article
 /// lookup).
@@ -41,11 +41,11 @@ pub struct CommentsEnvelope {
     params(("slug" = String, Path)), security((), ("Token" = [])),
     responses((status = 200, body = CommentsEnvelope), (status = 404, description = "Unknown article", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn list_comments(
-    State(state): State<AppState>,
+    db: Session,
     MaybeAuthUser(viewer): MaybeAuthUser,
     Path(slug): Path<String>,
 ) -> Result<Json<CommentsEnvelope>, AppError> {
-    let comments = comments::list_comments(&state, viewer, &slug).await?;
+    let comments = comments::list_comments(&db, viewer, &slug).await?;
     Ok(Json(CommentsEnvelope { comments }))
 }
 
@@ -54,12 +54,12 @@ pub async fn list_comments(
     params(("slug" = String, Path)), request_body = NewCommentEnvelope, security(("Token" = [])),
     responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn add_comment(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<NewCommentEnvelope>,
 ) -> Result<(StatusCode, Json<CommentEnvelope>), AppError> {
-    let comment = comments::add_comment(&state, viewer, &slug, body.comment.body).await?;
+    let comment = comments::add_comment(&db, viewer, &slug, body.comment.body).await?;
     Ok((StatusCode::CREATED, Json(CommentEnvelope { comment })))
 }
 
@@ -69,10 +69,10 @@ pub async fn add_comment(
     responses((status = 204, description = "Deleted"), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 403, description = "Not the comment's author", body = ErrorBody),
         (status = 404, description = "Unknown article or comment", body = ErrorBody)))]
 pub async fn delete_comment(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    comments::delete_comment(&state, viewer, &slug, &id).await?;
+    comments::delete_comment(&db, viewer, &slug, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

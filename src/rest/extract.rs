@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Viewer};
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::users;
 use crate::state::AppState;
@@ -159,6 +160,16 @@ fn in_api_terms(message: &str) -> String {
     }
 }
 
+/// The request's database session: at most one pooled connection, checked out by the first
+/// operation and given back when the handler returns.
+impl FromRequestParts<AppState> for Session {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(state.session())
+    }
+}
+
 /// The viewer of a route that requires authentication (401 `token is missing` without one).
 pub struct AuthUser(pub Viewer);
 
@@ -170,8 +181,7 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        users::authenticate(state, &parts.headers)
-            .await?
+        users::authenticate(state, &parts.headers)?
             .map(AuthUser)
             .ok_or(auth::MISSING_TOKEN)
     }
@@ -181,9 +191,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        users::authenticate(state, &parts.headers)
-            .await
-            .map(MaybeAuthUser)
+        users::authenticate(state, &parts.headers).map(MaybeAuthUser)
     }
 }
 

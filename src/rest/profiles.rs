@@ -1,16 +1,16 @@
 //! `/api/profiles/{username}` and its `/follow`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 
 use super::extract::{AuthUser, MaybeAuthUser};
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::profiles::{self, Profile};
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct ProfileEnvelope {
@@ -22,11 +22,11 @@ pub struct ProfileEnvelope {
     params(("username" = String, Path)), security((), ("Token" = [])),
     responses((status = 200, body = ProfileEnvelope), (status = 404, description = "Unknown user", body = ErrorBody), (status = 401, description = "An invalid or expired token (a missing one is fine)", body = ErrorBody)))]
 pub async fn get_profile(
-    State(state): State<AppState>,
+    db: Session,
     MaybeAuthUser(viewer): MaybeAuthUser,
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
-    let profile = profiles::get_profile(&state, viewer, &username).await?;
+    let profile = profiles::get_profile(&db, viewer, &username).await?;
     Ok(Json(ProfileEnvelope { profile }))
 }
 
@@ -35,11 +35,11 @@ pub async fn get_profile(
     params(("username" = String, Path)), security(("Token" = [])),
     responses((status = 200, body = ProfileEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown user", body = ErrorBody)))]
 pub async fn follow(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
-    let profile = profiles::follow(&state, viewer, &username).await?;
+    let profile = profiles::follow(&db, viewer, &username).await?;
     Ok(Json(ProfileEnvelope { profile }))
 }
 
@@ -48,10 +48,10 @@ pub async fn follow(
     params(("username" = String, Path)), security(("Token" = [])),
     responses((status = 200, body = ProfileEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown user", body = ErrorBody)))]
 pub async fn unfollow(
-    State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
-    let profile = profiles::unfollow(&state, viewer, &username).await?;
+    let profile = profiles::unfollow(&db, viewer, &username).await?;
     Ok(Json(ProfileEnvelope { profile }))
 }

@@ -1,13 +1,13 @@
 //! `/api/tags`
 
 use axum::Json;
-use axum::extract::State;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::Session;
 use crate::error::AppError;
 use crate::service::tags;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct TagsResponse {
@@ -16,8 +16,8 @@ pub struct TagsResponse {
 
 /// `GET /api/tags`: every tag in use, most used first.
 #[utoipa::path(get, path = "/api/tags", operation_id = "GetTags", tag = "Tags", responses((status = 200, body = TagsResponse)))]
-pub async fn list_tags(State(state): State<AppState>) -> Result<Json<TagsResponse>, AppError> {
+pub async fn list_tags(db: Session) -> Result<Json<TagsResponse>, AppError> {
     Ok(Json(TagsResponse {
-        tags: tags::list_tags(&state).await?,
+        tags: tags::list_tags(&db).await?,
     }))
 }

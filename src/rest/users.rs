@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody};
+use crate::db::Session;
 use crate::error::AppError;
 use crate::security_headers::NO_STORE;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
@@ -77,6 +78,7 @@ fn user_response(user: AuthenticatedUser) -> UserResponse {
         (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    db: Session,
     JsonBody(body): JsonBody<UserEnvelope<RegisterBody>>,
 ) -> Result<(StatusCode, UserResponse), AppError> {
     let input = Registration {
@@ -84,7 +86,7 @@ pub async fn register(
         email: body.user.email,
         password: body.user.password,
     };
-    let user = users::register(&state, input).await?;
+    let user = users::register(&db, &state, input).await?;
     Ok((StatusCode::CREATED, user_response(user)))
 }
 
@@ -94,13 +96,14 @@ pub async fn register(
     responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    db: Session,
     JsonBody(body): JsonBody<UserEnvelope<LoginBody>>,
 ) -> Result<UserResponse, AppError> {
     let input = Credentials {
         email: body.user.email,
         password: body.user.password,
     };
-    let user = users::login(&state, input).await?;
+    let user = users::login(&db, &state, input).await?;
     Ok(user_response(user))
 }
 
@@ -109,9 +112,10 @@ pub async fn login(
     security(("Token" = [])), responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody)))]
 pub async fn current_user(
     State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
 ) -> Result<UserResponse, AppError> {
-    let user = users::current_user(&state, viewer).await?;
+    let user = users::current_user(&db, &state, viewer).await?;
     Ok(user_response(user))
 }
 
@@ -122,6 +126,7 @@ pub async fn current_user(
         (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
+    db: Session,
     AuthUser(viewer): AuthUser,
     JsonBody(body): JsonBody<UserEnvelope<UpdateBody>>,
 ) -> Result<UserResponse, AppError> {
@@ -132,6 +137,6 @@ pub async fn update_user(
         bio: body.user.bio,
         image: body.user.image,
     };
-    let user = users::update_user(&state, viewer, input).await?;
+    let user = users::update_user(&db, &state, viewer, input).await?;
     Ok(user_response(user))
 }

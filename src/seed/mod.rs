@@ -24,9 +24,9 @@ use crate::db::models::{
 };
 use crate::db::schema::{articles, tags, users};
 use crate::error::AppError;
+use crate::on_connection;
 use crate::service::slug::slugify;
 use crate::state::AppState;
-use crate::with_connection;
 
 pub const DEMO_PASSWORD: &str = "conduit-demo";
 
@@ -55,9 +55,10 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
     if plan.users < 2 {
         return Err(AppError::invalid("users", "must be at least 2"));
     }
-    let existing: i64 = with_connection!(state.db(), |conn| {
-        users::table.count().get_result(conn).await?
-    });
+    let db = state.session();
+    let existing: i64 = on_connection!(&db, async move |conn| {
+        Ok(users::table.count().get_result(conn).await?)
+    })?;
     if existing > 0 {
         return Err(AppError::invalid(
             "database",
@@ -96,8 +97,8 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
         })
         .collect();
 
-    let (user_ids, tag_ids) = with_connection!(state.db(), |conn| {
-        report.users = conn.insert_batch(user_rows).await?;
+    let (users_inserted, user_ids, tag_ids) = on_connection!(&db, async move |conn| {
+        let users_inserted = conn.insert_batch(user_rows).await?;
         conn.insert_missing_tags(tag_rows).await?;
         let user_ids: Vec<i32> = users::table
             .select(users::id)
@@ -109,8 +110,9 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
             .order(tags::id)
             .load(conn)
             .await?;
-        (user_ids, tag_ids)
-    });
+        Ok((users_inserted, user_ids, tag_ids))
+    })?;
+    report.users = users_inserted;
 
     let follow_rows = follows(&mut rng, &user_ids, now);
     let article_rows: Vec<NewArticleRow> = (0..plan.articles)
@@ -129,15 +131,19 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
         })
         .collect();
 
-    let article_ids = with_connection!(state.db(), |conn| {
-        report.follows = conn.insert_batch(follow_rows).await?;
-        report.articles = conn.insert_batch(article_rows).await?;
-        articles::table
-            .select(articles::id)
-            .order(articles::id)
-            .load::<i32>(conn)
-            .await?
-    });
+    let (follows_inserted, articles_inserted, article_ids) =
+        on_connection!(&db, async move |conn| {
+            let follows_inserted = conn.insert_batch(follow_rows).await?;
+            let articles_inserted = conn.insert_batch(article_rows).await?;
+            let article_ids = articles::table
+                .select(articles::id)
+                .order(articles::id)
+                .load::<i32>(conn)
+                .await?;
+            Ok((follows_inserted, articles_inserted, article_ids))
+        })?;
+    report.follows = follows_inserted;
+    report.articles = articles_inserted;
 
     let mut links = Vec::new();
     let mut favorites = Vec::new();
@@ -169,11 +175,14 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
             });
         }
     }
-    with_connection!(state.db(), |conn| {
-        report.article_tags = conn.insert_batch(links).await?;
-        report.favorites = conn.insert_batch(favorites).await?;
-        report.comments = conn.insert_batch(comments).await?;
-    });
+    (report.article_tags, report.favorites, report.comments) =
+        on_connection!(&db, async move |conn| {
+            Ok((
+                conn.insert_batch(links).await?,
+                conn.insert_batch(favorites).await?,
+                conn.insert_batch(comments).await?,
+            ))
+        })?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -10,14 +10,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::profiles::{Profile, load_profiles};
+use super::profiles::{Profile, ProfileQueries as _};
 use super::timestamp;
 use crate::auth::Viewer;
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_tags, articles, favorites, tags};
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::with_connection;
 
 /// An article as clients see it. `body` is `None` in lists, and then left out of the JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -40,120 +38,113 @@ pub struct Article {
     pub author: Profile,
 }
 
-/// Decorates `rows` (kept in their order) for `viewer`.
-pub async fn decorate(
-    state: &AppState,
-    viewer: Option<Viewer>,
-    rows: Vec<ArticleRow>,
-    with_body: bool,
-) -> Result<Vec<Article>, AppError> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+/// Turning article rows into [`Article`]s, implemented for every connection type.
+pub trait ArticleViews: Send {
+    /// Decorates `rows` (kept in their order) for `viewer`: authors, tags, favorites counts, the
+    /// viewer's favorites and (with `with_body`) bodies, in at most six statements whatever the
+    /// number of rows. An article whose author was deleted meanwhile is left out.
+    fn decorate(
+        &mut self,
+        viewer: Option<Viewer>,
+        rows: Vec<ArticleRow>,
+        with_body: bool,
+    ) -> impl Future<Output = Result<Vec<Article>, AppError>> + Send;
+
+    /// Tag names per article, each list sorted alphabetically.
+    fn load_tag_lists(
+        &mut self,
+        article_ids: &[i32],
+    ) -> impl Future<Output = QueryResult<HashMap<i32, Vec<String>>>> + Send;
+}
+
+crate::for_each_connection! {
+    impl ArticleViews {
+        async fn decorate(
+            &mut self,
+            viewer: Option<Viewer>,
+            rows: Vec<ArticleRow>,
+            with_body: bool,
+        ) -> Result<Vec<Article>, AppError> {
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+            let mut author_ids: Vec<i32> = rows.iter().map(|row| row.author_id).collect();
+            author_ids.sort_unstable();
+            author_ids.dedup();
+
+            let authors = self.load_profiles(viewer, &author_ids).await?;
+            let mut tag_lists = self.load_tag_lists(&ids).await?;
+            let counts: HashMap<i32, i64> = favorites::table
+                .filter(favorites::article_id.eq_any(&ids))
+                .group_by(favorites::article_id)
+                .select((favorites::article_id, count_star()))
+                .load::<(i32, i64)>(self)
+                .await?
+                .into_iter()
+                .collect();
+            let favorited: HashSet<i32> = match viewer {
+                Some(viewer) => favorites::table
+                    .filter(favorites::user_id.eq(viewer.user_id))
+                    .filter(favorites::article_id.eq_any(&ids))
+                    .select(favorites::article_id)
+                    .load::<i32>(self)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                None => HashSet::new(),
+            };
+            let mut bodies: HashMap<i32, String> = if with_body {
+                articles::table
+                    .filter(articles::id.eq_any(&ids))
+                    .select((articles::id, articles::body))
+                    .load::<(i32, String)>(self)
+                    .await?
+                    .into_iter()
+                    .collect()
+            } else {
+                HashMap::new()
+            };
+
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| {
+                    let author = authors.get(&row.author_id).cloned()?;
+                    Some(Article {
+                        body: bodies.remove(&row.id),
+                        tag_list: tag_lists.remove(&row.id).unwrap_or_default(),
+                        favorited: favorited.contains(&row.id),
+                        favorites_count: counts.get(&row.id).copied().unwrap_or(0),
+                        id: row.id,
+                        slug: row.slug,
+                        title: row.title,
+                        description: row.description,
+                        created_at: row.created_at,
+                        updated_at: row.updated_at,
+                        author,
+                    })
+                })
+                .collect())
+        }
+
+        async fn load_tag_lists(
+            &mut self,
+            article_ids: &[i32],
+        ) -> QueryResult<HashMap<i32, Vec<String>>> {
+            let pairs: Vec<(i32, String)> = article_tags::table
+                .inner_join(tags::table)
+                .filter(article_tags::article_id.eq_any(article_ids))
+                .select((article_tags::article_id, tags::name))
+                .load(self)
+                .await?;
+            let mut lists: HashMap<i32, Vec<String>> = HashMap::new();
+            for (article_id, name) in pairs {
+                lists.entry(article_id).or_default().push(name);
+            }
+            // Sorted here, by code point: the database's order depends on its collation
+            // (PostgreSQL's locale order differs from SQLite's and MySQL's binary one).
+            lists.values_mut().for_each(|names| names.sort());
+            Ok(lists)
+        }
     }
-    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
-    let mut author_ids: Vec<i32> = rows.iter().map(|row| row.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-
-    let authors = load_profiles(state, viewer, &author_ids).await?;
-    let mut tag_lists = load_tag_lists(state, &ids).await?;
-    let counts = load_favorite_counts(state, &ids).await?;
-    let favorited = match viewer {
-        Some(viewer) => load_favorited(state, viewer, &ids).await?,
-        None => HashSet::new(),
-    };
-    let mut bodies = if with_body {
-        load_bodies(state, &ids).await?
-    } else {
-        HashMap::new()
-    };
-
-    rows.into_iter()
-        .map(|row| {
-            let author = authors.get(&row.author_id).cloned().ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("article {} has no author row", row.id))
-            })?;
-            Ok(Article {
-                body: bodies.remove(&row.id),
-                tag_list: tag_lists.remove(&row.id).unwrap_or_default(),
-                favorited: favorited.contains(&row.id),
-                favorites_count: counts.get(&row.id).copied().unwrap_or(0),
-                id: row.id,
-                slug: row.slug,
-                title: row.title,
-                description: row.description,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-                author,
-            })
-        })
-        .collect()
-}
-
-/// Tag names per article, each list sorted alphabetically.
-pub async fn load_tag_lists(
-    state: &AppState,
-    article_ids: &[i32],
-) -> Result<HashMap<i32, Vec<String>>, AppError> {
-    let pairs: Vec<(i32, String)> = with_connection!(state.db(), |conn| {
-        article_tags::table
-            .inner_join(tags::table)
-            .filter(article_tags::article_id.eq_any(article_ids))
-            .select((article_tags::article_id, tags::name))
-            .load(conn)
-            .await?
-    });
-    let mut lists: HashMap<i32, Vec<String>> = HashMap::new();
-    for (article_id, name) in pairs {
-        lists.entry(article_id).or_default().push(name);
-    }
-    // Sorted here, by code point: the database's order depends on its collation (PostgreSQL's
-    // locale order differs from SQLite's and MySQL's binary one).
-    lists.values_mut().for_each(|names| names.sort());
-    Ok(lists)
-}
-
-async fn load_favorite_counts(
-    state: &AppState,
-    article_ids: &[i32],
-) -> Result<HashMap<i32, i64>, AppError> {
-    let counts: Vec<(i32, i64)> = with_connection!(state.db(), |conn| {
-        favorites::table
-            .filter(favorites::article_id.eq_any(article_ids))
-            .group_by(favorites::article_id)
-            .select((favorites::article_id, count_star()))
-            .load(conn)
-            .await?
-    });
-    Ok(counts.into_iter().collect())
-}
-
-async fn load_favorited(
-    state: &AppState,
-    viewer: Viewer,
-    article_ids: &[i32],
-) -> Result<HashSet<i32>, AppError> {
-    let ids: Vec<i32> = with_connection!(state.db(), |conn| {
-        favorites::table
-            .filter(favorites::user_id.eq(viewer.user_id))
-            .filter(favorites::article_id.eq_any(article_ids))
-            .select(favorites::article_id)
-            .load(conn)
-            .await?
-    });
-    Ok(ids.into_iter().collect())
-}
-
-async fn load_bodies(
-    state: &AppState,
-    article_ids: &[i32],
-) -> Result<HashMap<i32, String>, AppError> {
-    let bodies: Vec<(i32, String)> = with_connection!(state.db(), |conn| {
-        articles::table
-            .filter(articles::id.eq_any(article_ids))
-            .select((articles::id, articles::body))
-            .load(conn)
-            .await?
-    });
-    Ok(bodies.into_iter().collect())
 }

@@ -6,12 +6,14 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 
-use super::article_views::{Article, decorate};
+use super::ForViewer as _;
+use super::article_views::{Article, ArticleViews as _};
 use super::paging::Page;
 use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
 use super::validation::{NOTHING_TO_UPDATE, Validator};
 use crate::auth::Viewer;
+use crate::db::Session;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
 use crate::db::error::{ignoring_duplicates, not_found_if_gone, unique_violation};
@@ -20,8 +22,7 @@ use crate::db::models::{
 };
 use crate::db::schema::{article_tags, articles, favorites, follows, tags, users};
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::with_connection;
+use crate::on_connection;
 
 pub const TITLE_MAX_CHARS: usize = 255;
 pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
@@ -29,7 +30,7 @@ pub const BODY_MAX_CHARS: usize = 100_000;
 /// Attempts at a unique slug before giving up (each after the first adds a random suffix).
 const SLUG_ATTEMPTS: usize = 8;
 
-const ARTICLE_NOT_FOUND: AppError = AppError::NotFound {
+pub(super) const ARTICLE_NOT_FOUND: AppError = AppError::NotFound {
     resource: "article",
 };
 const ARTICLE_FORBIDDEN: AppError = AppError::Forbidden {
@@ -131,55 +132,29 @@ macro_rules! matching_articles {
     }};
 }
 
-/// Links `tag_list` to the article, creating the tags that do not exist yet: three statements
-/// whatever the number of tags. Used inside the create and update transactions.
-macro_rules! attach_tags {
-    ($conn:expr, $article_id:expr, $tag_list:expr) => {{
-        let tag_list: &[String] = $tag_list;
-        let article_id: i32 = $article_id;
-        if !tag_list.is_empty() {
-            let new_tags: Vec<NewTagRow> = tag_list
-                .iter()
-                .map(|name| NewTagRow { name: name.clone() })
-                .collect();
-            $conn.insert_missing_tags(new_tags).await?;
-            let tag_ids: Vec<i32> = tags::table
-                .filter(tags::name.eq_any(tag_list))
-                .select(tags::id)
-                .load($conn)
-                .await?;
-            let links: Vec<ArticleTagRow> = tag_ids
-                .into_iter()
-                .map(|tag_id| ArticleTagRow { article_id, tag_id })
-                .collect();
-            $conn.insert_batch(links).await?;
-        }
-    }};
-}
-
 /// Articles matching `filter`, newest first (ties: newest id first).
 pub async fn list_articles(
-    state: &AppState,
+    db: &Session,
     viewer: Option<Viewer>,
     filter: &ArticleFilter,
     page: Page,
     with_body: bool,
 ) -> Result<ArticleList, AppError> {
-    load_list(state, viewer, filter, None, page, with_body).await
+    load_list(db, viewer, filter.clone(), None, page, with_body).await
 }
 
 /// Articles by the users the viewer follows, newest first.
 pub async fn feed(
-    state: &AppState,
+    db: &Session,
     viewer: Viewer,
     page: Page,
     with_body: bool,
 ) -> Result<ArticleList, AppError> {
     let filter = ArticleFilter::default();
     load_list(
-        state,
+        db,
         Some(viewer),
-        &filter,
+        filter,
         Some(viewer.user_id),
         page,
         with_body,
@@ -188,141 +163,146 @@ pub async fn feed(
 }
 
 async fn load_list(
-    state: &AppState,
+    db: &Session,
     viewer: Option<Viewer>,
-    filter: &ArticleFilter,
+    filter: ArticleFilter,
     followed_by: Option<i32>,
     page: Page,
     with_body: bool,
 ) -> Result<ArticleList, AppError> {
-    let (rows, total) = with_connection!(state.db(), |conn| {
+    on_connection!(db.for_viewer(viewer), async move |conn| {
         let rows: Vec<ArticleRow> =
-            matching_articles!(filter, followed_by, ArticleRow::as_select())
+            matching_articles!(&filter, followed_by, ArticleRow::as_select())
                 .order((articles::created_at.desc(), articles::id.desc()))
                 .limit(page.limit)
                 .offset(page.offset)
                 .load(conn)
                 .await?;
-        let total: i64 = matching_articles!(filter, followed_by, count_star())
+        let total: i64 = matching_articles!(&filter, followed_by, count_star())
             .get_result(conn)
             .await?;
-        (rows, total)
-    });
-    let articles = decorate(state, viewer, rows, with_body).await?;
-    Ok(ArticleList { articles, total })
+        let articles = conn.decorate(viewer, rows, with_body).await?;
+        Ok(ArticleList { articles, total })
+    })
 }
 
 pub async fn get_article(
-    state: &AppState,
+    db: &Session,
     viewer: Option<Viewer>,
     slug: &str,
 ) -> Result<Article, AppError> {
-    let row = find_article(state, slug).await?;
-    single(state, viewer, row).await
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let row = conn.find_article(&slug).await?;
+        conn.single(viewer, row).await
+    })
 }
 
 pub async fn create_article(
-    state: &AppState,
+    db: &Session,
     viewer: Viewer,
     input: NewArticle,
 ) -> Result<Article, AppError> {
-    let mut validator = Validator::default();
-    let title = validator.required("title", input.title, TITLE_MAX_CHARS);
-    let description = validator.required("description", input.description, DESCRIPTION_MAX_CHARS);
-    let body = validator.required("body", input.body, BODY_MAX_CHARS);
-    let tag_list = validate_tag_list(&mut validator, input.tag_list.unwrap_or_default());
-    validator.finish()?;
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let mut validator = Validator::default();
+        let title = validator.required("title", input.title, TITLE_MAX_CHARS);
+        let description =
+            validator.required("description", input.description, DESCRIPTION_MAX_CHARS);
+        let body = validator.required("body", input.body, BODY_MAX_CHARS);
+        let tag_list = validate_tag_list(&mut validator, input.tag_list.unwrap_or_default());
+        validator.finish()?;
 
-    let now = super::now();
-    let base_slug = slugify(&title);
-    let article_id = with_connection!(state.db(), |conn| {
-        conn.transaction::<i32, AppError, _>(async |conn| {
-            let mut slug = base_slug.clone();
-            let mut attempt = 1;
-            let article_id = loop {
-                let row = NewArticleRow {
-                    slug: slug.clone(),
-                    title: title.clone(),
-                    description: description.clone(),
-                    body: body.clone(),
-                    author_id: viewer.user_id,
-                    created_at: now,
-                    updated_at: now,
+        let now = super::now();
+        let base_slug = slugify(&title);
+        let article_id = conn
+            .write_transaction(async |conn| {
+                let mut slug = base_slug.clone();
+                let mut attempt = 1;
+                let article_id = loop {
+                    let row = NewArticleRow {
+                        slug: slug.clone(),
+                        title: title.clone(),
+                        description: description.clone(),
+                        body: body.clone(),
+                        author_id: viewer.user_id,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    // A savepoint per attempt: a slug collision must not abort the transaction.
+                    let inserted = conn
+                        .transaction::<i32, diesel::result::Error, _>(async |conn| {
+                            diesel::insert_into(articles::table)
+                                .values(&row)
+                                .execute(conn)
+                                .await?;
+                            conn.last_insert_id().await
+                        })
+                        .await;
+                    match inserted {
+                        Ok(id) => break id,
+                        Err(error) => match next_slug(&error, &mut attempt, &base_slug) {
+                            Some(next) => slug = next,
+                            None => return Err(error.into()),
+                        },
+                    }
                 };
-                // A savepoint per attempt: a slug collision must not abort the transaction.
-                let inserted = conn
-                    .transaction::<i32, diesel::result::Error, _>(async |conn| {
-                        diesel::insert_into(articles::table)
-                            .values(&row)
-                            .execute(conn)
-                            .await?;
-                        conn.last_insert_id().await
-                    })
-                    .await;
-                match inserted {
-                    Ok(id) => break id,
-                    Err(error) => match next_slug(&error, &mut attempt, &base_slug) {
-                        Some(next) => slug = next,
-                        None => return Err(error.into()),
-                    },
-                }
-            };
-            attach_tags!(conn, article_id, &tag_list);
-            Ok(article_id)
-        })
-        .await?
-    });
-    let row = find_article_by_id(state, article_id).await?;
-    single(state, Some(viewer), row).await
+                conn.attach_tags(article_id, &tag_list).await?;
+                Ok(article_id)
+            })
+            .await?;
+        let row = conn.find_article_by_id(article_id).await?;
+        conn.single(Some(viewer), row).await
+    })
 }
 
 pub async fn update_article(
-    state: &AppState,
+    db: &Session,
     viewer: Viewer,
     slug: &str,
     input: ArticleUpdate,
 ) -> Result<Article, AppError> {
-    let article = find_article(state, slug).await?;
-    if article.author_id != viewer.user_id {
-        return Err(ARTICLE_FORBIDDEN);
-    }
-    let input_is_empty = input.title.is_none()
-        && input.description.is_none()
-        && input.body.is_none()
-        && input.tag_list.is_none();
-    let mut validator = Validator::default();
-    let title = input
-        .title
-        .map(|value| validator.required("title", value, TITLE_MAX_CHARS));
-    let description = input
-        .description
-        .map(|value| validator.required("description", value, DESCRIPTION_MAX_CHARS));
-    let body = input
-        .body
-        .map(|value| validator.required("body", value, BODY_MAX_CHARS));
-    let tag_list = match input.tag_list {
-        None => None,
-        Some(None) => {
-            validator.add("tagList", "can't be null (send [] to remove every tag)");
-            None
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        if article.author_id != viewer.user_id {
+            return Err(ARTICLE_FORBIDDEN);
         }
-        Some(Some(tags)) => Some(validate_tag_list(&mut validator, tags)),
-    };
-    if input_is_empty {
-        validator.add("article", NOTHING_TO_UPDATE);
-    }
-    validator.finish()?;
+        let input_is_empty = input.title.is_none()
+            && input.description.is_none()
+            && input.body.is_none()
+            && input.tag_list.is_none();
+        let mut validator = Validator::default();
+        let title = input
+            .title
+            .map(|value| validator.required("title", value, TITLE_MAX_CHARS));
+        let description = input
+            .description
+            .map(|value| validator.required("description", value, DESCRIPTION_MAX_CHARS));
+        let body = input
+            .body
+            .map(|value| validator.required("body", value, BODY_MAX_CHARS));
+        let tag_list = match input.tag_list {
+            None => None,
+            Some(None) => {
+                validator.add("tagList", "can't be null (send [] to remove every tag)");
+                None
+            }
+            Some(Some(tags)) => Some(validate_tag_list(&mut validator, tags)),
+        };
+        if input_is_empty {
+            validator.add("article", NOTHING_TO_UPDATE);
+        }
+        validator.finish()?;
 
-    // Changing the title makes a new slug; everything else keeps it.
-    let base_slug = title
-        .as_deref()
-        .filter(|title| *title != article.title)
-        .map(slugify);
-    // updatedAt must move forward on every update, even two within one millisecond.
-    let updated_at = super::now().max(article.updated_at + chrono::Duration::milliseconds(1));
-    let article_id = article.id;
-    with_connection!(state.db(), |conn| {
-        conn.transaction::<(), AppError, _>(async |conn| {
+        // Changing the title makes a new slug; everything else keeps it.
+        let base_slug = title
+            .as_deref()
+            .filter(|title| *title != article.title)
+            .map(slugify);
+        // updatedAt must move forward on every update, even two within one millisecond.
+        let updated_at = super::now().max(article.updated_at + chrono::Duration::milliseconds(1));
+        let article_id = article.id;
+        conn.write_transaction(async |conn| {
             let mut slug = base_slug.clone();
             let mut attempt = 1;
             loop {
@@ -360,110 +340,111 @@ pub async fn update_article(
                 diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
                     .execute(conn)
                     .await?;
-                attach_tags!(conn, article_id, tag_list);
+                conn.attach_tags(article_id, tag_list).await?;
             }
             Ok(())
         })
-        .await?
-    });
-    let row = find_article_by_id(state, article_id).await?;
-    single(state, Some(viewer), row).await
+        .await?;
+        let row = conn.find_article_by_id(article_id).await?;
+        conn.single(Some(viewer), row).await
+    })
 }
 
-pub async fn delete_article(state: &AppState, viewer: Viewer, slug: &str) -> Result<(), AppError> {
-    let article = find_article(state, slug).await?;
-    if article.author_id != viewer.user_id {
-        return Err(ARTICLE_FORBIDDEN);
-    }
-    // Tags links, favorites and comments go with it (ON DELETE CASCADE).
-    with_connection!(state.db(), |conn| {
+pub async fn delete_article(db: &Session, viewer: Viewer, slug: &str) -> Result<(), AppError> {
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        if article.author_id != viewer.user_id {
+            return Err(ARTICLE_FORBIDDEN);
+        }
+        // Tags links, favorites and comments go with it (ON DELETE CASCADE).
         diesel::delete(articles::table.find(article.id))
             .execute(conn)
-            .await?
-    });
-    Ok(())
+            .await?;
+        Ok(())
+    })
 }
 
 /// Favorites an article; favoriting twice counts once (the primary key decides).
-pub async fn favorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
-    let article = find_article(state, slug).await?;
-    let row = FavoriteRow {
-        user_id: viewer.user_id,
-        article_id: article.id,
-        created_at: super::now(),
-    };
-    with_connection!(state.db(), |conn| {
+pub async fn favorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        let row = FavoriteRow {
+            user_id: viewer.user_id,
+            article_id: article.id,
+            created_at: super::now(),
+        };
         ignoring_duplicates(
             diesel::insert_into(favorites::table)
                 .values(&row)
                 .execute(conn)
                 .await,
         )
-        .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?
-    });
-    single(state, Some(viewer), article).await
+        .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
+        conn.single(Some(viewer), article).await
+    })
 }
 
-pub async fn unfavorite(state: &AppState, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
-    let article = find_article(state, slug).await?;
-    with_connection!(state.db(), |conn| {
+pub async fn unfavorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
         diesel::delete(
             favorites::table
                 .filter(favorites::user_id.eq(viewer.user_id))
                 .filter(favorites::article_id.eq(article.id)),
         )
         .execute(conn)
-        .await?
-    });
-    single(state, Some(viewer), article).await
+        .await?;
+        conn.single(Some(viewer), article).await
+    })
 }
 
 /// The latest `per_author` articles of each author (with bodies), for batch loaders: three
 /// statements plus the decoration for any number of authors. The ids come from the
 /// (author, created_at, id) index; only the kept articles are read in full.
 pub async fn latest_by_authors(
-    state: &AppState,
+    db: &Session,
     viewer: Option<Viewer>,
-    author_ids: &[i32],
+    author_ids: Vec<i32>,
     per_author: usize,
 ) -> Result<HashMap<i32, Vec<Article>>, AppError> {
     if author_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let newest_first: Vec<(i32, i32)> = with_connection!(state.db(), |conn| {
-        articles::table
-            .filter(articles::author_id.eq_any(author_ids))
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let newest_first: Vec<(i32, i32)> = articles::table
+            .filter(articles::author_id.eq_any(&author_ids))
             .order((articles::created_at.desc(), articles::id.desc()))
             .select((articles::id, articles::author_id))
             .load(conn)
-            .await?
-    });
-    let mut taken: HashMap<i32, usize> = HashMap::new();
-    let kept: Vec<i32> = newest_first
-        .into_iter()
-        .filter(|(_, author_id)| {
-            let count = taken.entry(*author_id).or_default();
-            *count += 1;
-            *count <= per_author
-        })
-        .map(|(id, _)| id)
-        .collect();
-    let mut rows: Vec<ArticleRow> = with_connection!(state.db(), |conn| {
-        articles::table
+            .await?;
+        let mut taken: HashMap<i32, usize> = HashMap::new();
+        let kept: Vec<i32> = newest_first
+            .into_iter()
+            .filter(|(_, author_id)| {
+                let count = taken.entry(*author_id).or_default();
+                *count += 1;
+                *count <= per_author
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let mut rows: Vec<ArticleRow> = articles::table
             .filter(articles::id.eq_any(&kept))
             .select(ArticleRow::as_select())
             .load(conn)
-            .await?
-    });
-    rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
-    let mut by_author: HashMap<i32, Vec<Article>> = HashMap::new();
-    for article in decorate(state, viewer, rows, true).await? {
-        by_author
-            .entry(article.author.user_id)
-            .or_default()
-            .push(article);
-    }
-    Ok(by_author)
+            .await?;
+        rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
+        let mut by_author: HashMap<i32, Vec<Article>> = HashMap::new();
+        for article in conn.decorate(viewer, rows, true).await? {
+            by_author
+                .entry(article.author.user_id)
+                .or_default()
+                .push(article);
+        }
+        Ok(by_author)
+    })
 }
 
 /// After a write that failed with `error`: the slug to try next if the failure was a slug
@@ -476,39 +457,89 @@ fn next_slug(error: &diesel::result::Error, attempt: &mut usize, base: &str) -> 
     Some(with_suffix(base))
 }
 
-/// The article with `slug`, or 404 `article`.
-pub async fn find_article(state: &AppState, slug: &str) -> Result<ArticleRow, AppError> {
-    with_connection!(state.db(), |conn| {
-        articles::table
-            .filter(articles::slug.eq(slug))
-            .select(ArticleRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(ARTICLE_NOT_FOUND)
-    })
+/// Article lookups and tag links, implemented for every connection type.
+pub trait ArticleQueries: Send {
+    /// The article with `slug`, or 404 `article`.
+    fn find_article(
+        &mut self,
+        slug: &str,
+    ) -> impl Future<Output = Result<ArticleRow, AppError>> + Send;
+
+    /// The article with `id`, or 404 `article`.
+    fn find_article_by_id(
+        &mut self,
+        id: i32,
+    ) -> impl Future<Output = Result<ArticleRow, AppError>> + Send;
+
+    /// One article with its body, decorated for the viewer.
+    fn single(
+        &mut self,
+        viewer: Option<Viewer>,
+        row: ArticleRow,
+    ) -> impl Future<Output = Result<Article, AppError>> + Send;
+
+    /// Links `tag_list` to the article, creating the tags that do not exist yet: three
+    /// statements whatever the number of tags. Used inside the create and update transactions.
+    fn attach_tags(
+        &mut self,
+        article_id: i32,
+        tag_list: &[String],
+    ) -> impl Future<Output = QueryResult<()>> + Send;
 }
 
-async fn find_article_by_id(state: &AppState, id: i32) -> Result<ArticleRow, AppError> {
-    with_connection!(state.db(), |conn| {
-        articles::table
-            .find(id)
-            .select(ArticleRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(ARTICLE_NOT_FOUND)
-    })
-}
+crate::for_each_connection! {
+    impl ArticleQueries {
+        async fn find_article(&mut self, slug: &str) -> Result<ArticleRow, AppError> {
+            articles::table
+                .filter(articles::slug.eq(slug))
+                .select(ArticleRow::as_select())
+                .first(self)
+                .await
+                .optional()?
+                .ok_or(ARTICLE_NOT_FOUND)
+        }
 
-/// One article with its body, decorated for the viewer.
-async fn single(
-    state: &AppState,
-    viewer: Option<Viewer>,
-    row: ArticleRow,
-) -> Result<Article, AppError> {
-    decorate(state, viewer, vec![row], true)
-        .await?
-        .pop()
-        .ok_or(ARTICLE_NOT_FOUND)
+        async fn find_article_by_id(&mut self, id: i32) -> Result<ArticleRow, AppError> {
+            articles::table
+                .find(id)
+                .select(ArticleRow::as_select())
+                .first(self)
+                .await
+                .optional()?
+                .ok_or(ARTICLE_NOT_FOUND)
+        }
+
+        async fn single(
+            &mut self,
+            viewer: Option<Viewer>,
+            row: ArticleRow,
+        ) -> Result<Article, AppError> {
+            self.decorate(viewer, vec![row], true)
+                .await?
+                .pop()
+                .ok_or(ARTICLE_NOT_FOUND)
+        }
+
+        async fn attach_tags(&mut self, article_id: i32, tag_list: &[String]) -> QueryResult<()> {
+            if tag_list.is_empty() {
+                return Ok(());
+            }
+            let new_tags: Vec<NewTagRow> = tag_list
+                .iter()
+                .map(|name| NewTagRow { name: name.clone() })
+                .collect();
+            self.insert_missing_tags(new_tags).await?;
+            let tag_ids: Vec<i32> = tags::table
+                .filter(tags::name.eq_any(tag_list))
+                .select(tags::id)
+                .load(self)
+                .await?;
+            let links: Vec<ArticleTagRow> = tag_ids
+                .into_iter()
+                .map(|tag_id| ArticleTagRow { article_id, tag_id })
+                .collect();
+            self.insert_batch(links).await?;
+            Ok(())
+        }
+    }
 }

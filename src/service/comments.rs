@@ -1,30 +1,30 @@
 //! Comments on articles.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection as _, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-use super::articles::find_article;
-use super::profiles::{Profile, load_profiles};
+use super::ForViewer as _;
+use super::articles::{ARTICLE_NOT_FOUND, ArticleQueries as _};
+use super::profiles::{Profile, ProfileQueries as _};
 use super::timestamp;
 use super::validation::Validator;
 use crate::auth::Viewer;
+use crate::db::Session;
 use crate::db::dialect::Dialect as _;
 use crate::db::error::not_found_if_gone;
 use crate::db::models::{CommentRow, NewCommentRow};
 use crate::db::schema::comments;
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::with_connection;
+use crate::on_connection;
 
 pub const BODY_MAX_CHARS: usize = 10_000;
 
 const COMMENT_NOT_FOUND: AppError = AppError::NotFound {
     resource: "comment",
-};
-const ARTICLE_NOT_FOUND: AppError = AppError::NotFound {
-    resource: "article",
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -41,129 +41,165 @@ pub struct Comment {
 
 /// The article's comments, newest first. Needs no authentication.
 pub async fn list_comments(
-    state: &AppState,
+    db: &Session,
     viewer: Option<Viewer>,
     slug: &str,
 ) -> Result<Vec<Comment>, AppError> {
-    let article = find_article(state, slug).await?;
-    let rows = load_comment_rows(state, &[article.id]).await?;
-    decorate(state, viewer, rows).await
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        let rows = conn.load_comment_rows(&[article.id]).await?;
+        conn.decorate_comments(viewer, rows).await
+    })
 }
 
-/// Comments of several articles at once (newest first within each), for batch loaders.
-pub async fn load_comment_rows(
-    state: &AppState,
-    article_ids: &[i32],
-) -> Result<Vec<CommentRow>, AppError> {
+/// Comments of several articles at once, newest first within each and keyed by article id, for
+/// batch loaders.
+pub async fn comments_by_article(
+    db: &Session,
+    viewer: Option<Viewer>,
+    article_ids: Vec<i32>,
+) -> Result<HashMap<i32, Vec<Comment>>, AppError> {
     if article_ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
-    let rows = with_connection!(state.db(), |conn| {
-        comments::table
-            .filter(comments::article_id.eq_any(article_ids))
-            .order(comments::id.desc())
-            .select(CommentRow::as_select())
-            .load(conn)
-            .await?
-    });
-    Ok(rows)
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let rows = conn.load_comment_rows(&article_ids).await?;
+        let article_of: Vec<i32> = rows.iter().map(|row| row.article_id).collect();
+        let decorated = conn.decorate_comments(viewer, rows).await?;
+        let mut by_article: HashMap<i32, Vec<Comment>> = HashMap::new();
+        for (article_id, comment) in article_of.into_iter().zip(decorated) {
+            by_article.entry(article_id).or_default().push(comment);
+        }
+        Ok(by_article)
+    })
 }
 
 pub async fn add_comment(
-    state: &AppState,
+    db: &Session,
     viewer: Viewer,
     slug: &str,
     body: Option<String>,
 ) -> Result<Comment, AppError> {
-    let article = find_article(state, slug).await?;
-    let mut validator = Validator::default();
-    let body = validator.required("body", body, BODY_MAX_CHARS);
-    validator.finish()?;
-    let now = super::now();
-    let row = NewCommentRow {
-        article_id: article.id,
-        author_id: viewer.user_id,
-        body,
-        created_at: now,
-        updated_at: now,
-    };
-    let comment = with_connection!(state.db(), |conn| {
-        conn.transaction::<CommentRow, AppError, _>(async |conn| {
-            diesel::insert_into(comments::table)
-                .values(&row)
-                .execute(conn)
-                .await
-                .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
-            let id = conn.last_insert_id().await?;
-            Ok(comments::table
-                .find(id)
-                .select(CommentRow::as_select())
-                .first(conn)
-                .await?)
-        })
-        .await?
-    });
-    decorate(state, Some(viewer), vec![comment])
-        .await?
-        .pop()
-        .ok_or(COMMENT_NOT_FOUND)
+    let slug = slug.to_owned();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        let mut validator = Validator::default();
+        let body = validator.required("body", body, BODY_MAX_CHARS);
+        validator.finish()?;
+        let now = super::now();
+        let row = NewCommentRow {
+            article_id: article.id,
+            author_id: viewer.user_id,
+            body,
+            created_at: now,
+            updated_at: now,
+        };
+        let comment = conn
+            .write_transaction(async |conn| {
+                diesel::insert_into(comments::table)
+                    .values(&row)
+                    .execute(conn)
+                    .await
+                    .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
+                let id = conn.last_insert_id().await?;
+                Ok(comments::table
+                    .find(id)
+                    .select(CommentRow::as_select())
+                    .first(conn)
+                    .await?)
+            })
+            .await?;
+        conn.decorate_comments(Some(viewer), vec![comment])
+            .await?
+            .pop()
+            .ok_or(COMMENT_NOT_FOUND)
+    })
 }
 
 /// Deletes a comment: 404 `article` for an unknown slug, 404 `comment` for an id that is not a
 /// comment of that article (a non-numeric id included), 403 for someone else's comment.
 pub async fn delete_comment(
-    state: &AppState,
+    db: &Session,
     viewer: Viewer,
     slug: &str,
     comment_id: &str,
 ) -> Result<(), AppError> {
-    let article = find_article(state, slug).await?;
-    let comment_id: i32 = comment_id.trim().parse().map_err(|_| COMMENT_NOT_FOUND)?;
-    let author_id: i32 = with_connection!(state.db(), |conn| {
-        comments::table
+    let slug = slug.to_owned();
+    let comment_id = comment_id.trim().parse::<i32>().ok();
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let article = conn.find_article(&slug).await?;
+        let comment_id = comment_id.ok_or(COMMENT_NOT_FOUND)?;
+        let author_id: i32 = comments::table
             .filter(comments::id.eq(comment_id))
             .filter(comments::article_id.eq(article.id))
             .select(comments::author_id)
             .first(conn)
             .await
             .optional()?
-            .ok_or(COMMENT_NOT_FOUND)?
-    });
-    if author_id != viewer.user_id {
-        return Err(AppError::Forbidden {
-            resource: "comment",
-        });
-    }
-    with_connection!(state.db(), |conn| {
+            .ok_or(COMMENT_NOT_FOUND)?;
+        if author_id != viewer.user_id {
+            return Err(AppError::Forbidden {
+                resource: "comment",
+            });
+        }
         diesel::delete(comments::table.find(comment_id))
             .execute(conn)
-            .await?
-    });
-    Ok(())
+            .await?;
+        Ok(())
+    })
 }
 
-/// Adds the authors' profiles (as `viewer` sees them) to comment rows, keeping their order.
-pub async fn decorate(
-    state: &AppState,
-    viewer: Option<Viewer>,
-    rows: Vec<CommentRow>,
-) -> Result<Vec<Comment>, AppError> {
-    let mut author_ids: Vec<i32> = rows.iter().map(|row| row.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors = load_profiles(state, viewer, &author_ids).await?;
-    rows.into_iter()
-        .map(|row| {
-            let author = authors.get(&row.author_id).cloned().ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("comment {} has no author row", row.id))
-            })?;
-            Ok(Comment {
-                id: row.id,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-                body: row.body,
-                author,
-            })
-        })
-        .collect()
+/// Comment reads, implemented for every connection type.
+pub trait CommentQueries: Send {
+    /// Comment rows of several articles, newest first.
+    fn load_comment_rows(
+        &mut self,
+        article_ids: &[i32],
+    ) -> impl Future<Output = QueryResult<Vec<CommentRow>>> + Send;
+
+    /// Adds the authors' profiles (as `viewer` sees them) to comment rows, keeping their order.
+    /// A comment whose author was deleted meanwhile is left out.
+    fn decorate_comments(
+        &mut self,
+        viewer: Option<Viewer>,
+        rows: Vec<CommentRow>,
+    ) -> impl Future<Output = Result<Vec<Comment>, AppError>> + Send;
+}
+
+crate::for_each_connection! {
+    impl CommentQueries {
+        async fn load_comment_rows(&mut self, article_ids: &[i32]) -> QueryResult<Vec<CommentRow>> {
+            comments::table
+                .filter(comments::article_id.eq_any(article_ids))
+                .order(comments::id.desc())
+                .select(CommentRow::as_select())
+                .load(self)
+                .await
+        }
+
+        async fn decorate_comments(
+            &mut self,
+            viewer: Option<Viewer>,
+            rows: Vec<CommentRow>,
+        ) -> Result<Vec<Comment>, AppError> {
+            let mut author_ids: Vec<i32> = rows.iter().map(|row| row.author_id).collect();
+            author_ids.sort_unstable();
+            author_ids.dedup();
+            let authors = self.load_profiles(viewer, &author_ids).await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| {
+                    let author = authors.get(&row.author_id).cloned()?;
+                    Some(Comment {
+                        id: row.id,
+                        created_at: row.created_at,
+                        updated_at: row.updated_at,
+                        body: row.body,
+                        author,
+                    })
+                })
+                .collect())
+        }
+    }
 }

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::validation::Validator;
+use crate::db::Session;
 use crate::db::schema::{article_tags, tags};
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::with_connection;
+use crate::on_connection;
 
 pub const MAX_TAGS: usize = 20;
 pub const TAG_MAX_CHARS: usize = 64;
@@ -44,15 +44,14 @@ pub fn validate_tag_list(validator: &mut Validator, tags: Vec<String>) -> Vec<St
 }
 
 /// Every tag used by at least one article, most used first.
-pub async fn list_tags(state: &AppState) -> Result<Vec<String>, AppError> {
-    let names = with_connection!(state.db(), |conn| {
-        tags::table
+pub async fn list_tags(db: &Session) -> Result<Vec<String>, AppError> {
+    on_connection!(db, async move |conn| {
+        Ok(tags::table
             .inner_join(article_tags::table)
             .group_by((tags::id, tags::name))
             .select(tags::name)
             .order((count_star().desc(), tags::name.asc()))
             .load::<String>(conn)
-            .await?
-    });
-    Ok(names)
+            .await?)
+    })
 }

@@ -4,14 +4,16 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
+use super::ForViewer as _;
 use super::validation::{BLANK, NOTHING_TO_UPDATE, Validator};
 use crate::auth::{INVALID_TOKEN, Viewer};
+use crate::db::Session;
 use crate::db::error::unique_violation;
 use crate::db::models::{NewUserRow, UserChangeset, UserRow};
 use crate::db::schema::users;
 use crate::error::AppError;
+use crate::on_connection;
 use crate::state::AppState;
-use crate::with_connection;
 
 pub const USERNAME_MAX_CHARS: usize = 64;
 pub const EMAIL_MAX_CHARS: usize = 255;
@@ -57,6 +59,7 @@ pub struct AuthenticatedUser {
 }
 
 pub async fn register(
+    db: &Session,
     state: &AppState,
     input: Registration,
 ) -> Result<AuthenticatedUser, AppError> {
@@ -66,10 +69,11 @@ pub async fn register(
     let password = validate_password(&mut validator, input.password);
     validator.finish()?;
 
+    // Hashed before the session checks out a connection: no connection waits for a hashing slot.
     let password_hash = state.passwords().hash(password).await?;
     let now = super::now();
     let new_user = NewUserRow {
-        username: username.clone(),
+        username,
         email,
         password_hash,
         bio: None,
@@ -78,22 +82,26 @@ pub async fn register(
         updated_at: now,
     };
     // The unique constraints decide who gets a name; a concurrent registration loses here.
-    let user = with_connection!(state.db(), |conn| {
+    let user = on_connection!(db, async move |conn| {
         diesel::insert_into(users::table)
             .values(&new_user)
             .execute(conn)
             .await
             .map_err(taken_or_internal)?;
-        users::table
-            .filter(users::username.eq(&username))
+        Ok(users::table
+            .filter(users::username.eq(&new_user.username))
             .select(UserRow::as_select())
             .first(conn)
-            .await?
-    });
+            .await?)
+    })?;
     authenticated(state, user)
 }
 
-pub async fn login(state: &AppState, input: Credentials) -> Result<AuthenticatedUser, AppError> {
+pub async fn login(
+    db: &Session,
+    state: &AppState,
+    input: Credentials,
+) -> Result<AuthenticatedUser, AppError> {
     let mut validator = Validator::default();
     let email = normalize_email(&input.email.unwrap_or_default());
     let password = input.password.unwrap_or_default();
@@ -107,14 +115,17 @@ pub async fn login(state: &AppState, input: Credentials) -> Result<Authenticated
     }
     validator.finish()?;
 
-    let user = with_connection!(state.db(), |conn| {
-        users::table
+    let user = on_connection!(db, async move |conn| {
+        Ok(users::table
             .filter(users::email.eq(&email))
             .select(UserRow::as_select())
             .first(conn)
             .await
-            .optional()?
-    });
+            .optional()?)
+    })?;
+    // The connection goes back to the pool while the password is checked: a storm of logins
+    // waits for hashing slots without holding the pool.
+    db.release().await;
     // Unknown email and wrong password get the same answer after the same work: `verify`
     // checks a dummy hash when there is no user.
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
@@ -125,47 +136,47 @@ pub async fn login(state: &AppState, input: Credentials) -> Result<Authenticated
     }
 }
 
-/// The viewer of a request, from its `Authorization` header: `None` without one, 401 for a bad
-/// token or one whose user no longer exists. REST and GraphQL both start here.
-pub async fn authenticate(
+/// The viewer named by a request's `Authorization` header: `None` without one, 401 for a bad,
+/// tampered or expired token. REST and GraphQL both start here. That the user still exists is
+/// confirmed by the request's first database operation on the viewer's behalf
+/// ([`ForViewer::for_viewer`](super::ForViewer)), on the connection it uses anyway.
+pub fn authenticate(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<Viewer>, AppError> {
-    let viewer = crate::auth::viewer_from_headers(state.tokens(), headers)?;
-    confirm_viewer(state, viewer).await
+    crate::auth::viewer_from_headers(state.tokens(), headers)
 }
 
-/// The viewer a verified token names, if that user still exists: the token of a deleted user is
-/// invalid everywhere, not just where the user's row happens to be read.
-async fn confirm_viewer(
+/// The signed-in user with a fresh token. Reading the viewer's row is itself the confirmation
+/// that the user exists (a deleted user's token is 401).
+pub async fn current_user(
+    db: &Session,
     state: &AppState,
-    viewer: Option<Viewer>,
-) -> Result<Option<Viewer>, AppError> {
-    let Some(viewer) = viewer else {
-        return Ok(None);
-    };
-    let exists: bool = with_connection!(state.db(), |conn| {
-        diesel::select(diesel::dsl::exists(users::table.find(viewer.user_id)))
-            .get_result(conn)
-            .await?
-    });
-    if exists {
-        Ok(Some(viewer))
-    } else {
-        Err(INVALID_TOKEN)
-    }
-}
-
-pub async fn current_user(state: &AppState, viewer: Viewer) -> Result<AuthenticatedUser, AppError> {
-    let user = find_viewer(state, viewer).await?;
+    viewer: Viewer,
+) -> Result<AuthenticatedUser, AppError> {
+    let user = on_connection!(db, async move |conn| {
+        users::table
+            .find(viewer.user_id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(INVALID_TOKEN)
+    })?;
     authenticated(state, user)
 }
 
+/// Updates the viewer. With a new password this takes two connection checkouts: the first
+/// confirms the viewer, then the connection goes back to the pool while the password is hashed
+/// (which may wait for a hashing slot), and the second writes.
 pub async fn update_user(
+    db: &Session,
     state: &AppState,
     viewer: Viewer,
     input: UserUpdate,
 ) -> Result<AuthenticatedUser, AppError> {
+    // Authentication comes before validation, as on every route.
+    db.for_viewer(viewer).confirm_user().await?;
     let input_is_empty = input.username.is_none()
         && input.email.is_none()
         && input.password.is_none()
@@ -194,7 +205,10 @@ pub async fn update_user(
     validator.finish()?;
 
     let password_hash = match password {
-        Some(password) => Some(state.passwords().hash(password).await?),
+        Some(password) => {
+            db.release().await;
+            Some(state.passwords().hash(password).await?)
+        }
         None => None,
     };
     let changes = UserChangeset {
@@ -205,7 +219,7 @@ pub async fn update_user(
         image,
         updated_at: Some(super::now()),
     };
-    let user = with_connection!(state.db(), |conn| {
+    let user = on_connection!(db, async move |conn| {
         let updated = diesel::update(users::table.find(viewer.user_id))
             .set(&changes)
             .execute(conn)
@@ -214,12 +228,12 @@ pub async fn update_user(
         if updated == 0 {
             return Err(INVALID_TOKEN);
         }
-        users::table
+        Ok(users::table
             .find(viewer.user_id)
             .select(UserRow::as_select())
             .first(conn)
-            .await?
-    });
+            .await?)
+    })?;
     authenticated(state, user)
 }
 
@@ -227,19 +241,6 @@ const INVALID_CREDENTIALS: AppError = AppError::Unauthenticated {
     key: "credentials",
     message: "invalid",
 };
-
-/// The viewer's row; a valid token for a user who no longer exists is an invalid token.
-async fn find_viewer(state: &AppState, viewer: Viewer) -> Result<UserRow, AppError> {
-    with_connection!(state.db(), |conn| {
-        users::table
-            .find(viewer.user_id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(INVALID_TOKEN)
-    })
-}
 
 fn authenticated(state: &AppState, user: UserRow) -> Result<AuthenticatedUser, AppError> {
     Ok(AuthenticatedUser {

@@ -10,8 +10,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use conduit::config::{Config, Secret};
 use conduit::db::{Backend, DatabaseUrl};
-use conduit::error::AppError;
-use conduit::{AppState, with_connection};
+use conduit::{AppState, on_connection};
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
@@ -136,12 +135,11 @@ impl TestApp {
     pub async fn user_count(&self) -> i64 {
         use conduit::db::schema::users;
         use diesel::QueryDsl as _;
-        let count = async {
-            Ok::<i64, AppError>(with_connection!(self.state.db(), |conn| {
-                users::table.count().get_result::<i64>(conn).await?
-            }))
-        };
-        count.await.expect("count users")
+        let db = self.state.session();
+        on_connection!(&db, async move |conn| {
+            Ok(users::table.count().get_result::<i64>(conn).await?)
+        })
+        .expect("count users")
     }
 
     /// A user row's columns that an update could change, to prove a refused update changed nothing.
@@ -151,22 +149,22 @@ impl TestApp {
     ) -> Option<(String, String, Option<String>, String)> {
         use conduit::db::schema::users;
         use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
-        let row = async {
-            Ok::<_, AppError>(with_connection!(self.state.db(), |conn| {
-                users::table
-                    .filter(users::username.eq(username))
-                    .select((
-                        users::username,
-                        users::email,
-                        users::bio,
-                        users::password_hash,
-                    ))
-                    .first(conn)
-                    .await
-                    .optional()?
-            }))
-        };
-        row.await.expect("read user")
+        let db = self.state.session();
+        let username = username.to_owned();
+        on_connection!(&db, async move |conn| {
+            Ok(users::table
+                .filter(users::username.eq(username))
+                .select((
+                    users::username,
+                    users::email,
+                    users::bio,
+                    users::password_hash,
+                ))
+                .first(conn)
+                .await
+                .optional()?)
+        })
+        .expect("read user")
     }
 }
 
@@ -191,22 +189,26 @@ impl TestApp {
         self.state.db().statements_run()
     }
 
+    /// Connections checked out of this app's pool so far.
+    pub fn checkouts(&self) -> u64 {
+        self.state.db().checkouts_made()
+    }
+
     /// Rows in the domain's tables, to prove that refused requests wrote nothing.
     pub async fn row_counts(&self) -> [i64; 5] {
         use conduit::db::schema::{article_tags, articles, comments, favorites, follows};
         use diesel::QueryDsl as _;
-        let counts = async {
-            Ok::<[i64; 5], AppError>(with_connection!(self.state.db(), |conn| {
-                [
-                    articles::table.count().get_result::<i64>(conn).await?,
-                    article_tags::table.count().get_result::<i64>(conn).await?,
-                    comments::table.count().get_result::<i64>(conn).await?,
-                    favorites::table.count().get_result::<i64>(conn).await?,
-                    follows::table.count().get_result::<i64>(conn).await?,
-                ]
-            }))
-        };
-        counts.await.expect("count rows")
+        let db = self.state.session();
+        on_connection!(&db, async move |conn| {
+            Ok([
+                articles::table.count().get_result::<i64>(conn).await?,
+                article_tags::table.count().get_result::<i64>(conn).await?,
+                comments::table.count().get_result::<i64>(conn).await?,
+                favorites::table.count().get_result::<i64>(conn).await?,
+                follows::table.count().get_result::<i64>(conn).await?,
+            ])
+        })
+        .expect("count rows")
     }
 }
 
@@ -215,14 +217,16 @@ impl TestApp {
     pub async fn delete_user(&self, username: &str) {
         use conduit::db::schema::users;
         use diesel::{ExpressionMethods as _, QueryDsl as _};
-        let deleted = async {
-            Ok::<usize, AppError>(with_connection!(self.state.db(), |conn| {
+        let db = self.state.session();
+        let username = username.to_owned();
+        let deleted = on_connection!(&db, async move |conn| {
+            Ok(
                 diesel::delete(users::table.filter(users::username.eq(username)))
                     .execute(conn)
-                    .await?
-            }))
-        };
-        assert_eq!(deleted.await.expect("delete user"), 1);
+                    .await?,
+            )
+        });
+        assert_eq!(deleted.expect("delete user"), 1);
     }
 }
 

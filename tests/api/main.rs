@@ -17,6 +17,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod parity;
+mod pool_checkouts;
 mod postgres_tls;
 mod profiles_rest;
 mod races;

@@ -4,8 +4,7 @@
 
 use conduit::config::{Config, Secret};
 use conduit::db::DatabaseUrl;
-use conduit::error::AppError;
-use conduit::{AppState, with_connection};
+use conduit::{AppState, on_connection};
 use diesel::dsl::sql;
 use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
@@ -32,17 +31,16 @@ async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
     let state = AppState::build(config_for(&format!("{}?sslmode=require", database.url)))
         .await
         .expect("an encrypted connection");
-    let encrypted = async {
-        Ok::<bool, AppError>(with_connection!(state.db(), |conn| {
-            diesel::select(sql::<Bool>(
-                "(SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
-            ))
-            .get_result(conn)
-            .await?
-        }))
-    };
+    let db = state.session();
+    let encrypted = on_connection!(&db, async move |conn| {
+        Ok(diesel::select(sql::<Bool>(
+            "(SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+        ))
+        .get_result::<bool>(conn)
+        .await?)
+    });
     assert!(
-        encrypted.await.unwrap(),
+        encrypted.unwrap(),
         "pg_stat_ssl says the connection is not encrypted"
     );
 
