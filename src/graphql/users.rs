@@ -53,7 +53,10 @@ pub struct LoginInput {
     pub password: String,
 }
 
-/// Fields left out keep their value; `bio`/`image` set to `null` or `""` are cleared.
+/// Fields left out keep their value; `bio`/`image` set to `null` or `""` are cleared; `password`
+/// set to `null` or `""` keeps the current password (settings forms send an empty password box
+/// with every save). An input that changes nothing (no field, or only an empty password) is a
+/// VALIDATION_FAILED error, `user: has no field to update`.
 #[derive(InputObject)]
 pub struct UpdateViewerInput {
     pub username: MaybeUndefined<String>,
@@ -128,11 +131,6 @@ impl UserMutation {
         input: UpdateViewerInput,
     ) -> async_graphql::Result<AuthPayload> {
         let viewer = context.require_viewer()?;
-        // A new password is hashed: a credential operation. No password (or an empty one,
-        // which keeps the current password) is not.
-        if matches!(&input.password, MaybeUndefined::Value(password) if !password.is_empty()) {
-            context.claim_credential_operation()?;
-        }
         let input = UserUpdate {
             username: patch(input.username),
             email: patch(input.email),
@@ -140,6 +138,11 @@ impl UserMutation {
             bio: patch(input.bio),
             image: patch(input.image),
         };
+        // A new password is hashed: a credential operation. No password, or an empty one (which
+        // keeps the current password), is not.
+        if input.new_password().is_some() {
+            context.claim_credential_operation()?;
+        }
         let user = users::update_user(context.db(), context.state(), viewer, input)
             .await
             .map_err(graphql_error)?;

@@ -37,17 +37,25 @@ pub struct LoginBody {
     password: Option<String>,
 }
 
-/// Unknown fields (frontends send the whole user back, token included) are ignored.
+/// Fields left out keep their value. Unknown fields (frontends send the whole user back, token
+/// included) are ignored. An update that changes nothing — no field, or only an empty
+/// `password` — is 422 `{"errors":{"user":["has no field to update"]}}`.
 #[derive(Default, Deserialize, ToSchema)]
 pub struct UpdateBody {
+    /// `""` or `null` is 422 "can't be blank".
     #[serde(default, deserialize_with = "present")]
     username: Option<Option<String>>,
+    /// `""` or `null` is 422 "can't be blank".
     #[serde(default, deserialize_with = "present")]
     email: Option<Option<String>>,
+    /// A new password (8 to 256 characters). `""` or `null` keeps the current one: settings
+    /// forms send their untouched password box with every save.
     #[serde(default, deserialize_with = "present")]
     password: Option<Option<String>>,
+    /// `""` or `null` clears it.
     #[serde(default, deserialize_with = "present")]
     bio: Option<Option<String>>,
+    /// `""` or `null` clears it.
     #[serde(default, deserialize_with = "present")]
     image: Option<Option<String>>,
 }
@@ -120,6 +128,12 @@ pub async fn current_user(
 }
 
 /// `PUT /api/user`: partial update of the signed-in user.
+///
+/// An empty `password` keeps the current one, so a settings form can send every field on each
+/// save (`{"user":{"username":…,"email":…,"password":"","image":"","bio":"new"}}` changes the
+/// bio and clears the image). An update that changes nothing (no field, or only an empty
+/// password) is 422 `user: has no field to update`; values equal to the current ones are not an
+/// error.
 #[utoipa::path(put, path = "/api/user", operation_id = "UpdateCurrentUser", tag = "User and Authentication",
     security(("Token" = [])), request_body = UserEnvelope<UpdateBody>,
     responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody),

@@ -38,6 +38,10 @@ pub struct Credentials {
 }
 
 /// A partial update: `None` keeps the field, `Some(None)` is an explicit `null`.
+///
+/// `password` set to `""` or `null` also keeps the current password: settings forms send their
+/// untouched password box along with every save. `""` or `null` clears `bio` and `image`; for
+/// `username` and `email` it is "can't be blank".
 #[derive(Debug, Default, Clone)]
 pub struct UserUpdate {
     pub username: Option<Option<String>>,
@@ -45,6 +49,18 @@ pub struct UserUpdate {
     pub password: Option<Option<String>>,
     pub bio: Option<Option<String>>,
     pub image: Option<Option<String>>,
+}
+
+impl UserUpdate {
+    /// The new password this update asks for: `None` when the field is left out, `null` or
+    /// `""` (a settings form's untouched password box: keep the current one). A new password is
+    /// hashed, so GraphQL counts it as a credential operation.
+    pub fn new_password(&self) -> Option<&str> {
+        self.password
+            .as_ref()
+            .and_then(Option::as_deref)
+            .filter(|password| !password.is_empty())
+    }
 }
 
 /// The signed-in user with a fresh token, as register, login, current user and update return it.
@@ -169,6 +185,10 @@ pub async fn current_user(
 /// Updates the viewer. With a new password this takes two connection checkouts: the first
 /// confirms the viewer, then the connection goes back to the pool while the password is hashed
 /// (which may wait for a hashing slot), and the second writes.
+///
+/// An update must name something to change: no field at all, or only an empty password, is 422
+/// `{"user": ["has no field to update"]}` (as an article update without fields is). Values equal
+/// to the current ones are no error: saving an unchanged form twice succeeds both times.
 pub async fn update_user(
     db: &Session,
     state: &AppState,
@@ -177,9 +197,10 @@ pub async fn update_user(
 ) -> Result<AuthenticatedUser, AppError> {
     // Authentication comes before validation, as on every route.
     db.for_viewer(viewer).confirm_user().await?;
+    let new_password = input.new_password().map(str::to_owned);
     let input_is_empty = input.username.is_none()
         && input.email.is_none()
-        && input.password.is_none()
+        && new_password.is_none()
         && input.bio.is_none()
         && input.image.is_none();
     let mut validator = Validator::default();
@@ -190,9 +211,7 @@ pub async fn update_user(
     let email = input
         .email
         .map(|value| validate_email(&mut validator, value));
-    let password = input
-        .password
-        .map(|value| validate_password(&mut validator, value));
+    let password = new_password.map(|value| validate_password(&mut validator, Some(value)));
     let bio = input
         .bio
         .map(|value| validator.optional("bio", value, BIO_MAX_CHARS));

@@ -23,6 +23,7 @@ mod profiles_rest;
 mod races;
 mod request_errors;
 mod seed;
+mod settings_forms;
 mod shutdown;
 mod smaller_holes;
 mod statement_counts;

@@ -272,13 +272,14 @@ async fn invalid_updates_are_422_and_change_nothing() {
             json!({"username": null}),
             json!({"username": ["can't be blank"]}),
         ),
+        // An empty password keeps the current one, so alone it changes nothing.
         (
             json!({"password": ""}),
-            json!({"password": ["can't be blank"]}),
+            json!({"user": ["has no field to update"]}),
         ),
         (
             json!({"password": null}),
-            json!({"password": ["can't be blank"]}),
+            json!({"user": ["has no field to update"]}),
         ),
         (
             json!({"password": "short"}),
