@@ -63,6 +63,7 @@ pub struct UpdateViewerInput {
     pub email: MaybeUndefined<String>,
     pub password: MaybeUndefined<String>,
     pub bio: MaybeUndefined<String>,
+    /// An absolute `http://` or `https://` URL; `null` or `""` clears it.
     pub image: MaybeUndefined<String>,
 }
 

@@ -55,7 +55,8 @@ pub struct UpdateBody {
     /// `""` or `null` clears it.
     #[serde(default, deserialize_with = "present")]
     bio: Option<Option<String>>,
-    /// `""` or `null` clears it.
+    /// An absolute `http://` or `https://` URL (at most 2,048 characters); anything else
+    /// (`javascript:`, `data:`, a relative path) is 422. `""` or `null` clears it.
     #[serde(default, deserialize_with = "present")]
     image: Option<Option<String>>,
 }

@@ -217,7 +217,7 @@ pub async fn update_user(
         .map(|value| validator.optional("bio", value, BIO_MAX_CHARS));
     let image = input
         .image
-        .map(|value| validator.optional("image", value, IMAGE_MAX_CHARS));
+        .map(|value| validate_image(&mut validator, value));
     if input_is_empty {
         validator.add("user", NOTHING_TO_UPDATE);
     }
@@ -307,6 +307,27 @@ fn validate_email(validator: &mut Validator, value: Option<String>) -> String {
         validator.add("email", "is invalid");
     }
     email
+}
+
+/// What [`validate_image`] accepts, as the message of a refusal says it.
+pub const IMAGE_RULE: &str = "must be an absolute http:// or https:// URL";
+
+/// An avatar URL: `""` or `null` is none; anything else must be an absolute `http(s)` URL with
+/// a host. Frontends put it into `<img src>` and links, so `javascript:`, `data:` and other
+/// schemes, and relative references that would resolve against the frontend's own origin, are
+/// refused. It is parsed by the WHATWG URL rules, as a browser parses it (whitespace and tabs
+/// inside the scheme cannot smuggle one past). Stored trimmed, as sent.
+fn validate_image(validator: &mut Validator, value: Option<String>) -> Option<String> {
+    let image = value.map(|image| image.trim().to_owned());
+    let image = validator.optional("image", image, IMAGE_MAX_CHARS)?;
+    let is_web_url = url::Url::parse(&image).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|host| !host.is_empty())
+    });
+    if !is_web_url {
+        validator.add("image", IMAGE_RULE);
+    }
+    Some(image)
 }
 
 /// Emails are compared case-insensitively on every backend by storing them in lower case.

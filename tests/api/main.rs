@@ -12,6 +12,7 @@ mod domain_parity;
 mod edge_cases;
 mod graphql_limits;
 mod graphql_schema;
+mod image_urls;
 mod lists_rest;
 mod metrics;
 mod migrations;
