@@ -68,6 +68,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "how long a request waits for a connection before it gets 503 (1 to 300)",
     ),
     (
+        "DB_IDLE_TIMEOUT_SECS",
+        "60",
+        "how long a pooled database connection may sit unused before it is closed (10 to 3600)",
+    ),
+    (
         "MIGRATE_ON_START",
         "true",
         "apply pending migrations when the server starts (true/false)",
@@ -228,6 +233,11 @@ impl Config {
                     "DB_TIMEOUT_SECS",
                     5,
                     1..=300,
+                )?),
+                idle_timeout: Duration::from_secs(reader.number(
+                    "DB_IDLE_TIMEOUT_SECS",
+                    60,
+                    10..=3600,
                 )?),
             },
             migrate_on_start: reader.flag("MIGRATE_ON_START", true)?,

@@ -12,16 +12,19 @@
 pub mod batch;
 pub mod dialect;
 pub mod error;
+mod manager;
 pub mod migrate;
 pub mod models;
 mod pool;
 pub mod postgres_tls;
+mod reachability;
 pub mod schema;
 mod session;
 mod url;
 
 pub use pool::{
-    CheckoutCounter, Database, Inline, PoolSettings, Pools, SqliteConnection, StatementCounter,
+    CheckoutCounter, Database, Inline, Pool, PoolSettings, Pools, SqliteConnection,
+    StatementCounter,
 };
 pub use session::{Operation, OperationFn, Session};
 

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
 };
@@ -15,6 +14,8 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
+use super::manager::{MYSQL_VERIFY_IDLE, Manager};
+use super::reachability::Reachability;
 use super::session::Checkout;
 use super::{Backend, DatabaseUrl};
 use crate::error::AppError;
@@ -52,13 +53,17 @@ impl SpawnBlocking for Inline {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
-/// How many connections a pool may hold and how long a request waits for one before it is
-/// answered with 503.
+/// How many connections a pool may hold, how long a request waits for one before it is
+/// answered with 503, and how long a connection may sit unused before it is closed.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_size: u32,
     pub checkout_timeout: Duration,
+    pub idle_timeout: Duration,
 }
+
+/// A pool of connections of type `C`, managed by [`Manager`].
+pub type Pool<C> = bb8::Pool<Manager<C>>;
 
 /// A pool per backend; a [`Session`](super::Session) checks its connection out of one.
 #[derive(Clone)]
@@ -76,6 +81,7 @@ pub struct Database {
     statements: StatementCounter,
     max_size: u32,
     checkouts: CheckoutCounter,
+    reachability: Arc<Reachability>,
 }
 
 /// Counts every SQL statement any connection of the pool starts. Tests assert on it (the number
@@ -88,7 +94,8 @@ impl StatementCounter {
         self.0.load(Ordering::Relaxed)
     }
 
-    fn instrumentation(&self) -> impl Instrumentation {
+    /// Counts the statements of the connection it is set on.
+    pub(super) fn instrumentation(&self) -> impl Instrumentation + use<> {
         let counter = self.0.clone();
         move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { .. } = event {
@@ -120,21 +127,30 @@ impl Database {
     /// answer 503) while the database is still coming up.
     pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> anyhow::Result<Self> {
         let statements = StatementCounter::default();
+        let reachability = Arc::new(Reachability::new(url.backend()));
+        let build = Builder {
+            url,
+            statements: &statements,
+            settings,
+            reachability: &reachability,
+        };
         let pools = match url.backend() {
             Backend::Sqlite => {
                 url.create_sqlite_folder()?;
                 let establish: Establish<SqliteConnection> = |url| establish_sqlite(url).boxed();
-                Pools::Sqlite(build_pool(url, establish, &statements, settings))
+                // A local file: the driver always knows whether its connection works.
+                Pools::Sqlite(build.pool(establish, None))
             }
             Backend::Postgres => {
                 let establish: Establish<AsyncPgConnection> =
                     |url| super::postgres_tls::establish(url).boxed();
-                Pools::Postgres(build_pool(url, establish, &statements, settings))
+                // The driver's background task notices a closed socket (`is_broken`).
+                Pools::Postgres(build.pool(establish, None))
             }
             Backend::Mysql => {
                 let establish: Establish<AsyncMysqlConnection> =
                     |url| async move { AsyncMysqlConnection::establish(&url).await }.boxed();
-                Pools::Mysql(build_pool(url, establish, &statements, settings))
+                Pools::Mysql(build.pool(establish, Some(MYSQL_VERIFY_IDLE)))
             }
         };
         Ok(Database {
@@ -142,6 +158,7 @@ impl Database {
             statements,
             max_size: settings.max_size,
             checkouts: CheckoutCounter::default(),
+            reachability,
         })
     }
 
@@ -160,9 +177,15 @@ impl Database {
     /// frees up within the checkout timeout. Only sessions call this.
     pub(super) async fn checkout(&self) -> Result<Checkout, AppError> {
         let checkout = match &self.pools {
-            Pools::Sqlite(pool) => Checkout::Sqlite(super::error::checkout(pool).await?),
-            Pools::Postgres(pool) => Checkout::Postgres(super::error::checkout(pool).await?),
-            Pools::Mysql(pool) => Checkout::Mysql(super::error::checkout(pool).await?),
+            Pools::Sqlite(pool) => {
+                Checkout::Sqlite(super::error::checkout(pool, &self.reachability).await?)
+            }
+            Pools::Postgres(pool) => {
+                Checkout::Postgres(super::error::checkout(pool, &self.reachability).await?)
+            }
+            Pools::Mysql(pool) => {
+                Checkout::Mysql(super::error::checkout(pool, &self.reachability).await?)
+            }
         };
         self.checkouts.add_one();
         Ok(checkout)
@@ -226,36 +249,47 @@ pub async fn establish_sqlite(path: String) -> diesel::ConnectionResult<SqliteCo
     .map_err(|error| diesel::ConnectionError::BadConnection(error.to_string()))?
 }
 
-fn build_pool<C>(
-    url: &DatabaseUrl,
-    establish: Establish<C>,
-    statements: &StatementCounter,
-    settings: &PoolSettings,
-) -> Pool<C>
-where
-    C: PoolableConnection + 'static,
-    AsyncDieselConnectionManager<C>: bb8::ManageConnection,
-{
-    let statements = statements.clone();
-    let mut config = ManagerConfig::<C>::default();
-    config.custom_setup = Box::new(move |url| {
-        let statements = statements.clone();
-        let connecting = establish(url.to_owned());
-        async move {
-            let mut connection = connecting.await?;
-            connection.set_instrumentation(statements.instrumentation());
-            Ok(connection)
-        }
-        .boxed()
-    });
-    // A broken connection is detected after the failed query (`has_broken`) and dropped;
-    // pinging on every checkout would add a round trip to every request.
-    config.recycling_method = RecyclingMethod::Fast;
-    let manager =
-        AsyncDieselConnectionManager::<C>::new_with_config(url.connection_string(), config);
-    Pool::builder()
-        .max_size(settings.max_size)
-        .connection_timeout(settings.checkout_timeout)
-        .test_on_check_out(false)
-        .build_unchecked(manager)
+/// What every backend's pool is built from.
+struct Builder<'a> {
+    url: &'a DatabaseUrl,
+    statements: &'a StatementCounter,
+    settings: &'a PoolSettings,
+    reachability: &'a Arc<Reachability>,
+}
+
+impl Builder<'_> {
+    /// A pool whose connections are opened by `establish` and, if idle longer than
+    /// `verify_idle`, checked with a round trip before they are handed out.
+    fn pool<C>(&self, establish: Establish<C>, verify_idle: Option<Duration>) -> Pool<C>
+    where
+        C: PoolableConnection + 'static,
+        AsyncDieselConnectionManager<C>: bb8::ManageConnection<
+                Connection = C,
+                Error = diesel_async::pooled_connection::PoolError,
+            >,
+    {
+        let mut config = ManagerConfig::<C>::default();
+        config.custom_setup = Box::new(move |url| establish(url.to_owned()));
+        // The check `Manager` runs on idle MySQL connections.
+        config.recycling_method = RecyclingMethod::Verified;
+        let inner = AsyncDieselConnectionManager::<C>::new_with_config(
+            self.url.connection_string(),
+            config,
+        );
+        let manager = Manager::new(
+            inner,
+            verify_idle,
+            self.reachability.clone(),
+            self.statements.clone(),
+        );
+        bb8::Pool::builder()
+            .max_size(self.settings.max_size)
+            .connection_timeout(self.settings.checkout_timeout)
+            .idle_timeout(self.settings.idle_timeout)
+            // Reaps idle connections at a tenth of their allowed idle time.
+            .reaper_rate(self.settings.idle_timeout / 10)
+            // `Manager::is_valid` costs nothing unless a MySQL connection sat idle.
+            .test_on_check_out(true)
+            .build_unchecked(manager)
+    }
 }

@@ -18,11 +18,10 @@
 use std::sync::Arc;
 
 use diesel::prelude::*;
-use diesel_async::pooled_connection::PoolableConnection as _;
-use diesel_async::pooled_connection::bb8::PooledConnection;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
 use tokio::sync::{Mutex, MutexGuard};
 
+use super::manager::Manager;
 use super::schema::users;
 use super::{Backend, Database, SqliteConnection};
 use crate::error::AppError;
@@ -46,25 +45,29 @@ struct State {
     confirmed_user: Option<i32>,
 }
 
+/// A connection checked out of a pool of `C`; back to the pool when dropped, if reusable.
+type PooledConnection<C> = bb8::PooledConnection<'static, Manager<C>>;
+
 /// A connection checked out of one of the backends' pools; back to the pool when dropped.
 #[expect(
     clippy::large_enum_variant,
     reason = "one per session, already inside its Arc; boxing would allocate on every checkout"
 )]
 pub(super) enum Checkout {
-    Sqlite(PooledConnection<'static, SqliteConnection>),
-    Postgres(PooledConnection<'static, AsyncPgConnection>),
-    Mysql(PooledConnection<'static, AsyncMysqlConnection>),
+    Sqlite(PooledConnection<SqliteConnection>),
+    Postgres(PooledConnection<AsyncPgConnection>),
+    Mysql(PooledConnection<AsyncMysqlConnection>),
 }
 
 impl Checkout {
-    /// A connection left inside a transaction by an operation that was cancelled halfway must
-    /// not run the next operation.
-    fn is_broken(&mut self) -> bool {
+    /// A connection whose last operation was cancelled halfway (it may be inside a transaction
+    /// or owe the server a reply) or failed as unavailable must not run the next operation; see
+    /// [`Tracked`](super::manager::Tracked).
+    fn is_reusable(&mut self) -> bool {
         match self {
-            Checkout::Sqlite(connection) => connection.is_broken(),
-            Checkout::Postgres(connection) => connection.is_broken(),
-            Checkout::Mysql(connection) => connection.is_broken(),
+            Checkout::Sqlite(connection) => connection.is_reusable(),
+            Checkout::Postgres(connection) => connection.is_reusable(),
+            Checkout::Mysql(connection) => connection.is_reusable(),
         }
     }
 }
@@ -134,7 +137,7 @@ impl Session {
         if state
             .connection
             .as_mut()
-            .is_some_and(|connection| connection.is_broken())
+            .is_some_and(|connection| !connection.is_reusable())
         {
             state.connection = None;
         }
@@ -208,14 +211,15 @@ impl Operation<'_> {
         // The statements inside are synchronous (`Inline`); `block_on` only drives the async
         // API around them, on this blocking thread.
         let finished = tokio::task::spawn_blocking(move || {
+            let tracked = &mut *connection;
             let outcome = runtime.block_on(async {
+                let connection = tracked.start();
                 if let Some(user_id) = confirm {
-                    confirm_user(&mut *connection, user_id).await?;
+                    confirm_user(connection, user_id).await?;
                 }
-                operation(&mut *connection)
-                    .await
-                    .map_err(Failure::Operation)
+                operation(connection).await.map_err(Failure::Operation)
             });
+            tracked.finish(outcome.as_ref().err().map(Failure::error));
             (connection, outcome)
         })
         .await;
@@ -239,10 +243,10 @@ impl Operation<'_> {
     {
         let mut state = self.session.connected().await?;
         let confirm = self.user_to_confirm(&state);
-        let Some(Checkout::Postgres(connection)) = state.connection.as_mut() else {
+        let Some(Checkout::Postgres(tracked)) = state.connection.as_mut() else {
             return Err(wrong_backend());
         };
-        let connection: &mut AsyncPgConnection = connection;
+        let connection: &mut AsyncPgConnection = tracked.start();
         let outcome = async {
             if let Some(user_id) = confirm {
                 confirm_user(connection, user_id).await?;
@@ -250,6 +254,7 @@ impl Operation<'_> {
             operation(connection).await.map_err(Failure::Operation)
         }
         .await;
+        tracked.finish(outcome.as_ref().err().map(Failure::error));
         state.settle(confirm, outcome)
     }
 
@@ -264,10 +269,10 @@ impl Operation<'_> {
     {
         let mut state = self.session.connected().await?;
         let confirm = self.user_to_confirm(&state);
-        let Some(Checkout::Mysql(connection)) = state.connection.as_mut() else {
+        let Some(Checkout::Mysql(tracked)) = state.connection.as_mut() else {
             return Err(wrong_backend());
         };
-        let connection: &mut AsyncMysqlConnection = connection;
+        let connection: &mut AsyncMysqlConnection = tracked.start();
         let outcome = async {
             if let Some(user_id) = confirm {
                 confirm_user(connection, user_id).await?;
@@ -275,6 +280,7 @@ impl Operation<'_> {
             operation(connection).await.map_err(Failure::Operation)
         }
         .await;
+        tracked.finish(outcome.as_ref().err().map(Failure::error));
         state.settle(confirm, outcome)
     }
 }
@@ -284,6 +290,14 @@ impl Operation<'_> {
 enum Failure {
     Confirmation(AppError),
     Operation(AppError),
+}
+
+impl Failure {
+    fn error(&self) -> &AppError {
+        match self {
+            Failure::Confirmation(error) | Failure::Operation(error) => error,
+        }
+    }
 }
 
 impl From<AppError> for Failure {

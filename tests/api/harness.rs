@@ -23,8 +23,9 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    // Dropped last: the pool above must close before the database is dropped.
-    _database: TestDatabase,
+    // Dropped last: the pool above must close before the database is dropped. Shared by
+    // another instance on the same database (`another_instance`).
+    _database: std::sync::Arc<TestDatabase>,
 }
 
 pub struct Response {
@@ -52,7 +53,21 @@ impl TestApp {
         TestApp {
             router: conduit::app(state.clone()),
             state,
-            _database: database,
+            _database: std::sync::Arc::new(database),
+        }
+    }
+
+    /// A second instance on this app's database, with this app's configuration as `configure`
+    /// adjusts it (migrations are not run again): as after a restart, or a replica.
+    pub async fn another_instance(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.state.config().clone();
+        config.migrate_on_start = false;
+        configure(&mut config);
+        let state = AppState::build(config).await.expect("the app starts");
+        TestApp {
+            router: conduit::app(state.clone()),
+            state,
+            _database: self._database.clone(),
         }
     }
 
