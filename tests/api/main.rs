@@ -10,6 +10,7 @@ mod credential_operations;
 mod domain_graphql;
 mod domain_parity;
 mod edge_cases;
+mod exact_identifiers;
 mod faults;
 mod graphql_limits;
 mod graphql_schema;
