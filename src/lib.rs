@@ -41,7 +41,7 @@ impl AppState {
         let tokens = auth::TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
         let password_metrics = metrics::PasswordHashMetrics::new()?;
         let metrics = metrics::Metrics::new(&database, &password_metrics)?;
-        let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics);
+        let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics)?;
         Ok(AppState::new(database, tokens, passwords, metrics, config))
     }
 }

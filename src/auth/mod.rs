@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod password;
 pub mod secret;
+mod worker_pool;
 
 pub use jwt::TokenKeys;
 pub use password::PasswordHasher;

@@ -1,6 +1,7 @@
 //! Password hashing with argon2id at the OWASP minimum (19 MiB, 2 passes, 1 lane). Hashing is
-//! CPU- and memory-heavy, so it runs on tokio's blocking threads, and a semaphore bounds how many
-//! run at once so that a burst of logins cannot exhaust memory.
+//! CPU- and memory-heavy, so it runs on a fixed set of worker threads of its own (see
+//! [`WorkerPool`] for why not tokio's blocking threads), and a semaphore bounds how many wait, so
+//! that a burst of logins neither exhausts memory nor holds up other requests.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -9,6 +10,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use tokio::sync::Semaphore;
 
+use super::worker_pool::WorkerPool;
 use crate::error::AppError;
 use crate::metrics::PasswordHashMetrics;
 
@@ -26,25 +28,34 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|hash| hash.to_string())
 });
 
+/// The hashing threads' nice value: low enough a priority that request handling on the same
+/// cores goes first (a storm of logins must not slow down reads), not so low that hashing starves
+/// on a busy machine.
+const HASHING_NICE: i32 = 10;
+
 /// How long a request waits for a hashing slot before it is told to retry later.
 const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct PasswordHasher {
+    workers: WorkerPool,
     permits: Arc<Semaphore>,
     computed: Arc<AtomicU64>,
     metrics: PasswordHashMetrics,
 }
 
 impl PasswordHasher {
-    /// At most `concurrency` hashes are computed at once (each holds 19 MiB); the queue for
-    /// them and the time each takes are recorded in `metrics`.
-    pub fn new(concurrency: usize, metrics: PasswordHashMetrics) -> Self {
-        PasswordHasher {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+    /// Hashes are computed on `concurrency` threads of their own (at least one; each hash holds
+    /// 19 MiB while it runs); the queue for them and the time each takes are recorded in
+    /// `metrics`. Fails only if the threads cannot be started.
+    pub fn new(concurrency: usize, metrics: PasswordHashMetrics) -> std::io::Result<Self> {
+        let concurrency = concurrency.max(1);
+        Ok(PasswordHasher {
+            workers: WorkerPool::new("password-hash", concurrency, HASHING_NICE)?,
+            permits: Arc::new(Semaphore::new(concurrency)),
             computed: Arc::default(),
             metrics,
-        }
+        })
     }
 
     /// How many argon2 computations (hashes and verifications, dummy ones included) have
@@ -87,8 +98,9 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
-        // The permit moves into the blocking task: a client that gives up does not free a slot
-        // while its hash is still being computed. Waiting is bounded; past it, back off (429).
+        // The permit moves into the job: a client that gives up does not free a slot while its
+        // hash is still being computed. Waiting is bounded; past it, back off (429). With as
+        // many permits as threads, a job that has its permit starts at once.
         let queued = std::time::Instant::now();
         self.metrics.queue_length.inc();
         let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await;
@@ -101,14 +113,15 @@ impl PasswordHasher {
             .map_err(|_| AppError::Unavailable)?;
         self.computed.fetch_add(1, Ordering::Relaxed);
         let duration = self.metrics.duration.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let _timer = duration.start_timer();
-            work()
-        })
-        .await
-        .map_err(|error| anyhow::anyhow!("password hashing task failed: {error}"))?
-        .map_err(AppError::Internal)
+        self.workers
+            .run(move || {
+                let _permit = permit;
+                let _timer = duration.start_timer();
+                work()
+            })
+            .await
+            .map_err(|error| anyhow::anyhow!("password hashing task failed: {error}"))?
+            .map_err(AppError::Internal)
     }
 }
 
@@ -118,7 +131,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_at_the_owasp_minimum() {
-        let hasher = PasswordHasher::new(2, PasswordHashMetrics::new().unwrap());
+        let hasher = PasswordHasher::new(2, PasswordHashMetrics::new().unwrap()).unwrap();
         let hash = hasher.hash("correct horse".into()).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
