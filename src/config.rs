@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::db::{DatabaseUrl, PoolSettings};
 use crate::graphql::limits::QueryLimits;
+use crate::rate_limit::{RateLimitSettings, TrustedProxies};
 
 /// Where a setting comes from; the process environment in production, a map in tests.
 pub trait Source {
@@ -118,6 +119,21 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "most aliased fields in one GraphQL document",
     ),
     (
+        "CREDENTIAL_ATTEMPTS_PER_ADDRESS",
+        "30",
+        "logins and registrations per client address and minute, REST and GraphQL together; an address's /64 for IPv6 (0 switches the limit off)",
+    ),
+    (
+        "CREDENTIAL_ATTEMPTS_PER_ACCOUNT",
+        "10",
+        "logins and registrations per email and minute, from all addresses together (0 switches the limit off)",
+    ),
+    (
+        "TRUSTED_PROXIES",
+        "(none)",
+        "comma-separated addresses and networks (127.0.0.1,10.0.0.0/8) of proxies whose X-Forwarded-For names the client; from any other peer the header is ignored",
+    ),
+    (
         "SHUTDOWN_DRAIN_SECS",
         "5",
         "after SIGTERM/SIGINT, how long /health/ready answers 503 (and every answer says Connection: close) before the listener closes, so load balancers stop sending first (0 to 300)",
@@ -177,6 +193,7 @@ pub struct Config {
     pub graphiql: bool,
     pub graphql_introspection: bool,
     pub graphql_limits: QueryLimits,
+    pub rate_limits: RateLimitSettings,
     pub instance_name: String,
     pub shutdown: ShutdownSettings,
 }
@@ -270,6 +287,19 @@ impl Config {
                     )?,
                     ..defaults
                 }
+            },
+            rate_limits: RateLimitSettings {
+                credential_attempts_per_address: reader.number(
+                    "CREDENTIAL_ATTEMPTS_PER_ADDRESS",
+                    30,
+                    0..=1_000_000,
+                )?,
+                credential_attempts_per_account: reader.number(
+                    "CREDENTIAL_ATTEMPTS_PER_ACCOUNT",
+                    10,
+                    0..=1_000_000,
+                )?,
+                trusted_proxies: reader.parse("TRUSTED_PROXIES", "", TrustedProxies::parse)?,
             },
             instance_name: reader.parse(
                 "INSTANCE_NAME",
@@ -405,6 +435,16 @@ mod tests {
             ("DATABASE_URL", "oracle://db", "unsupported scheme"),
             ("JWT_SECRET", "short", "at least 32 bytes"),
             ("INSTANCE_NAME", "two words", "visible ASCII"),
+            (
+                "TRUSTED_PROXIES",
+                "10.0.0.0/8,proxy",
+                "not an IP address or network",
+            ),
+            (
+                "CREDENTIAL_ATTEMPTS_PER_ACCOUNT",
+                "-1",
+                "expected a whole number from 0 to 1000000",
+            ),
             (
                 "SHUTDOWN_DRAIN_SECS",
                 "301",

@@ -35,9 +35,10 @@ pub enum AppError {
     /// The request body is bigger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    /// Too many requests; the client should slow down.
-    #[error("too many requests")]
-    RateLimited,
+    /// Too many requests (a rate limit, or the queue for password hashing is full); the client
+    /// should wait `retry_after_secs` seconds (at least 1) before trying again.
+    #[error("too many requests, retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// The database (or another dependency) cannot be reached right now; retrying may work.
     #[error("service temporarily unavailable")]
     Unavailable,
@@ -70,7 +71,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::BadRequest(_) => "BAD_REQUEST",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
-            AppError::RateLimited => "RATE_LIMITED",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -91,7 +92,10 @@ impl AppError {
                 "body",
                 &format!("is too large (the limit is {limit} bytes)"),
             ),
-            AppError::RateLimited => single("request", "too many requests, retry later"),
+            AppError::RateLimited { retry_after_secs } => single(
+                "request",
+                &format!("too many requests, retry in {retry_after_secs} seconds"),
+            ),
             AppError::Unavailable => single("service", "temporarily unavailable, retry later"),
             AppError::Internal(_) => single("server", "internal error"),
         }
@@ -104,6 +108,16 @@ impl AppError {
             .flat_map(|(key, messages)| messages.iter().map(move |m| format!("{key} {m}")))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// The seconds a client should wait before retrying (`Retry-After`), for the errors that
+    /// say "later": rate limits and unavailability.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable => Some(1),
+            _ => None,
+        }
     }
 
     /// Logs what the client will not see: the cause of an internal error.

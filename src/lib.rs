@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod metrics;
+pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
 pub mod security_headers;

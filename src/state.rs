@@ -7,6 +7,7 @@ use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Config;
 use crate::db::Database;
 use crate::metrics::Metrics;
+use crate::rate_limit::RateLimits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,6 +19,7 @@ struct Inner {
     tokens: TokenKeys,
     passwords: PasswordHasher,
     metrics: Metrics,
+    rate_limits: RateLimits,
     config: Config,
     draining: AtomicBool,
 }
@@ -36,6 +38,7 @@ impl AppState {
                 tokens,
                 passwords,
                 metrics,
+                rate_limits: RateLimits::new(&config.rate_limits),
                 config,
                 draining: AtomicBool::new(false),
             }),
@@ -62,6 +65,11 @@ impl AppState {
     /// The app's Prometheus registry and the instruments requests record into.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The instance's rate limits (credential attempts), which the service functions check.
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.inner.rate_limits
     }
 
     pub fn config(&self) -> &Config {

@@ -169,7 +169,7 @@ def run_backend(backend_name, options, binary, log=print):
                            "binary": binary, "commit": git_commit(),
                            "load_generator": load.ensure_wrk(),
                            "server": "shipped defaults (DB_POOL_SIZE 10, request logging on at "
-                                     "info); set: DATABASE_URL, BIND_ADDRESS, DATA_DIR"
+                                     "info); set: DATABASE_URL, BIND_ADDRESS, DATA_DIR, rate limits off"
                                      + ("" if backend_name == "sqlite" else ", JWT_SECRET")},
               "scenarios": []}
     try:

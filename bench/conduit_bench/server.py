@@ -1,5 +1,6 @@
 """The Conduit release binary: built, run as `conduit seed`, and started as a server with its
-shipped defaults (only the database, the address and, off SQLite, the token secret are set)."""
+shipped defaults (only the database, the address, off SQLite the token secret, and the
+per-client rate limits (off) are set)."""
 
 import os
 import re
@@ -34,11 +35,15 @@ def environment(database_url, workdir, port):
     defaults apply), plus what a benchmark run must set."""
     settings = ("DATABASE_URL", "BIND_ADDRESS", "JWT_SECRET", "TOKEN_LIFETIME_SECS", "DATA_DIR",
                 "DB_POOL_SIZE", "DB_TIMEOUT_SECS", "MIGRATE_ON_START", "MAX_BODY_BYTES",
-                "LOG_FORMAT", "GRAPHIQL", "GRAPHQL_INTROSPECTION", "INSTANCE_NAME", "RUST_LOG")
+                "LOG_FORMAT", "GRAPHIQL", "GRAPHQL_INTROSPECTION", "INSTANCE_NAME", "RUST_LOG",
+                "CREDENTIAL_ATTEMPTS_PER_ADDRESS", "CREDENTIAL_ATTEMPTS_PER_ACCOUNT", "TRUSTED_PROXIES")
     env = {key: value for key, value in os.environ.items()
            if key not in settings and not key.startswith("CONDUIT_")}
     env.update(DATABASE_URL=database_url, BIND_ADDRESS=f"127.0.0.1:{port}",
-               DATA_DIR=os.path.join(workdir, "data"))
+               DATA_DIR=os.path.join(workdir, "data"),
+               # The load generator is one client logging in as one user thousands of times a
+               # second: the benchmark measures the work, so the per-client limits are off.
+               CREDENTIAL_ATTEMPTS_PER_ADDRESS="0", CREDENTIAL_ATTEMPTS_PER_ACCOUNT="0")
     if not database_url.startswith("sqlite:"):
         env["JWT_SECRET"] = BENCH_JWT_SECRET  # required there; SQLite generates its own
     return env

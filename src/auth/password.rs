@@ -109,7 +109,9 @@ impl PasswordHasher {
             .queue_wait
             .observe(queued.elapsed().as_secs_f64());
         let permit = permit
-            .map_err(|_| AppError::RateLimited)?
+            .map_err(|_| AppError::RateLimited {
+                retry_after_secs: 1,
+            })?
             .map_err(|_| AppError::Unavailable)?;
         self.computed.fetch_add(1, Ordering::Relaxed);
         let duration = self.metrics.duration.clone();

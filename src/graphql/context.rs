@@ -9,6 +9,7 @@ use super::limits::credentials::CredentialOperation;
 use crate::auth::{MISSING_TOKEN, Viewer};
 use crate::db::Session;
 use crate::error::AppError;
+use crate::rate_limit::ClientAddress;
 use crate::state::AppState;
 
 /// The outcome of reading the `Authorization` header, attached to each GraphQL request. A bad
@@ -30,6 +31,8 @@ pub trait ContextExt {
     /// Takes the request's one credential operation (login, register, password change), before
     /// any hashing; BAD_REQUEST for the second one.
     fn claim_credential_operation(&self) -> async_graphql::Result<()>;
+    /// The request's client address, which the rate limits count against.
+    fn client(&self) -> ClientAddress;
 }
 
 impl ContextExt for Context<'_> {
@@ -60,5 +63,12 @@ impl ContextExt for Context<'_> {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no credential operation slot")))
             .map_err(|error| error.extend())?;
         operation.claim().map_err(|error| error.extend())
+    }
+
+    fn client(&self) -> ClientAddress {
+        // Every request gets one in `execute`; without, it counts as the unknown client.
+        self.data_opt::<ClientAddress>()
+            .copied()
+            .unwrap_or(ClientAddress(None))
     }
 }

@@ -11,6 +11,9 @@ impl ErrorExtensions for AppError {
         let fields = self.field_errors();
         Error::new(self.message()).extend_with(|_, extensions| {
             extensions.set("code", self.code());
+            if let Some(seconds) = self.retry_after_secs() {
+                extensions.set("retryAfter", seconds);
+            }
             if let Ok(value) = async_graphql::to_value(&fields) {
                 extensions.set("errors", value);
             }

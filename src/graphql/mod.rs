@@ -18,7 +18,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -26,6 +26,7 @@ pub use context::RequestViewer;
 pub use limits::QueryGuard;
 pub use transport::RequestError;
 
+use crate::rate_limit::ClientAddress;
 use crate::service::users as users_service;
 use crate::state::AppState;
 
@@ -111,16 +112,22 @@ async fn post_graphql(
     request: axum::extract::Request,
 ) -> Response {
     let headers = request.headers().clone();
+    let client = client_of(&endpoint, &request);
     let max_body_bytes = endpoint.state.config().max_body_bytes;
     match transport::read_post(request, max_body_bytes).await {
-        Ok(request) => execute(&endpoint, &headers, request).await,
+        Ok(request) => execute(&endpoint, &headers, client, request).await,
         Err(refusal) => refusal.into_response(),
     }
 }
 
 /// `GET /graphql`: a query from the query string, or the GraphiQL playground when there is none.
-async fn get_graphql(State(endpoint): State<Endpoint>, headers: HeaderMap, uri: Uri) -> Response {
-    let request = match transport::read_get(&uri) {
+async fn get_graphql(
+    State(endpoint): State<Endpoint>,
+    http_request: axum::extract::Request,
+) -> Response {
+    let client = client_of(&endpoint, &http_request);
+    let headers = http_request.headers();
+    let request = match transport::read_get(http_request.uri()) {
         Ok(Some(request)) => request,
         Ok(None) if endpoint.state.config().graphiql => return playground::page(),
         Ok(None) => {
@@ -136,13 +143,23 @@ async fn get_graphql(State(endpoint): State<Endpoint>, headers: HeaderMap, uri: 
     if let Err(refusal) = transport::refuse_mutation_over_get(&mut request) {
         return refusal.into_response();
     }
-    execute(&endpoint, &headers, request).await
+    execute(&endpoint, headers, client, request).await
+}
+
+/// The client address of an HTTP request (for the rate limits), as REST reads it.
+fn client_of(endpoint: &Endpoint, request: &axum::extract::Request) -> ClientAddress {
+    ClientAddress::of_request(
+        request.extensions(),
+        request.headers(),
+        &endpoint.state.config().rate_limits.trusted_proxies,
+    )
 }
 
 /// Runs one parsed request for the viewer its `Authorization` header names.
 async fn execute(
     endpoint: &Endpoint,
     headers: &HeaderMap,
+    client: ClientAddress,
     mut request: async_graphql::Request,
 ) -> Response {
     // Before anything else: refusing costs microseconds.
@@ -156,6 +173,7 @@ async fn execute(
     let db = endpoint.state.session();
     let request = request
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
+        .data(client)
         .data(db.clone())
         .data(DataLoader::with_cache(
             loaders::CommentsByArticle {

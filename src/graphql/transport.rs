@@ -82,8 +82,8 @@ impl From<AppError> for RequestError {
             error.message(),
         );
         refusal.field_errors = Some(error.field_errors());
-        if matches!(error, AppError::Unavailable | AppError::RateLimited) {
-            refusal = refusal.with_header(RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(seconds) = error.retry_after_secs() {
+            refusal = refusal.with_header(RETRY_AFTER, HeaderValue::from(seconds));
         }
         refusal
     }

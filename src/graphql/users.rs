@@ -90,7 +90,9 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// Creates an account and signs it in.
+    /// Creates an account and signs it in. Counts against the client address's and the
+    /// email's credential budgets (shared with REST): past them RATE_LIMITED, with
+    /// `extensions.retryAfter` in seconds.
     async fn register(
         &self,
         context: &Context<'_>,
@@ -102,13 +104,15 @@ impl UserMutation {
             email: Some(input.email),
             password: Some(input.password),
         };
-        let user = users::register(context.db(), context.state(), input)
+        let user = users::register(context.db(), context.state(), context.client(), input)
             .await
             .map_err(graphql_error)?;
         Ok(user.into())
     }
 
-    /// Exchanges email and password for a token.
+    /// Exchanges email and password for a token. Counts against the client address's and the
+    /// email's credential budgets (shared with REST): past them RATE_LIMITED, with
+    /// `extensions.retryAfter` in seconds.
     async fn login(
         &self,
         context: &Context<'_>,
@@ -119,7 +123,7 @@ impl UserMutation {
             email: Some(input.email),
             password: Some(input.password),
         };
-        let user = users::login(context.db(), context.state(), input)
+        let user = users::login(context.db(), context.state(), context.client(), input)
             .await
             .map_err(graphql_error)?;
         Ok(user.into())

@@ -27,7 +27,7 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -45,10 +45,10 @@ impl IntoResponse for AppError {
                 interface: "rest",
                 code: self.code(),
             });
-        if matches!(self, AppError::Unavailable | AppError::RateLimited) {
+        if let Some(seconds) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+                .insert("retry-after", axum::http::HeaderValue::from(seconds));
         }
         response
     }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::{self, Viewer};
 use crate::db::Session;
 use crate::error::AppError;
+use crate::rate_limit::ClientAddress;
 use crate::service::users;
 use crate::state::AppState;
 
@@ -192,6 +193,23 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         users::authenticate(state, &parts.headers).map(MaybeAuthUser)
+    }
+}
+
+/// The request's client address, for the rate limits: the TCP peer, or what a trusted proxy says
+/// in `X-Forwarded-For` (see [`crate::rate_limit::client_address`]). Never rejects.
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress::of_request(
+            &parts.extensions,
+            &parts.headers,
+            &state.config().rate_limits.trusted_proxies,
+        ))
     }
 }
 

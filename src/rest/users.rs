@@ -12,6 +12,7 @@ use super::error::ErrorBody;
 use super::extract::{AuthUser, JsonBody};
 use crate::db::Session;
 use crate::error::AppError;
+use crate::rate_limit::ClientAddress;
 use crate::security_headers::NO_STORE;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
 use crate::state::AppState;
@@ -84,10 +85,11 @@ fn user_response(user: AuthenticatedUser) -> UserResponse {
 #[utoipa::path(post, path = "/api/users", operation_id = "CreateUser", tag = "User and Authentication",
     request_body = UserEnvelope<RegisterBody>,
     responses((status = 201, body = UserEnvelope<AuthenticatedUser>),
-        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
+        (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Too many logins and registrations from this address or for this email; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     db: Session,
+    client: ClientAddress,
     JsonBody(body): JsonBody<UserEnvelope<RegisterBody>>,
 ) -> Result<(StatusCode, UserResponse), AppError> {
     let input = Registration {
@@ -95,24 +97,25 @@ pub async fn register(
         email: body.user.email,
         password: body.user.password,
     };
-    let user = users::register(&db, &state, input).await?;
+    let user = users::register(&db, &state, client, input).await?;
     Ok((StatusCode::CREATED, user_response(user)))
 }
 
 /// `POST /api/users/login`: exchange email and password for a token.
 #[utoipa::path(post, path = "/api/users/login", operation_id = "Login", tag = "User and Authentication",
     request_body = UserEnvelope<LoginBody>,
-    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
+    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Too many logins and registrations from this address or for this email; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     db: Session,
+    client: ClientAddress,
     JsonBody(body): JsonBody<UserEnvelope<LoginBody>>,
 ) -> Result<UserResponse, AppError> {
     let input = Credentials {
         email: body.user.email,
         password: body.user.password,
     };
-    let user = users::login(&db, &state, input).await?;
+    let user = users::login(&db, &state, client, input).await?;
     Ok(user_response(user))
 }
 

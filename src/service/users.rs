@@ -13,6 +13,7 @@ use crate::db::models::{NewUserRow, UserChangeset, UserRow};
 use crate::db::schema::users;
 use crate::error::AppError;
 use crate::on_connection;
+use crate::rate_limit::ClientAddress;
 use crate::state::AppState;
 
 pub const USERNAME_MAX_CHARS: usize = 64;
@@ -74,9 +75,12 @@ pub struct AuthenticatedUser {
     pub image: Option<String>,
 }
 
+/// Creates an account. Counts as a credential attempt of `client` and of the email (after
+/// validation, before hashing): out of budget is [`AppError::RateLimited`].
 pub async fn register(
     db: &Session,
     state: &AppState,
+    client: ClientAddress,
     input: Registration,
 ) -> Result<AuthenticatedUser, AppError> {
     let mut validator = Validator::default();
@@ -84,6 +88,9 @@ pub async fn register(
     let email = validate_email(&mut validator, input.email);
     let password = validate_password(&mut validator, input.password);
     validator.finish()?;
+    state
+        .rate_limits()
+        .check_credential_attempt(client, &email)?;
 
     // Hashed before the session checks out a connection: no connection waits for a hashing slot.
     let password_hash = state.passwords().hash(password).await?;
@@ -113,9 +120,12 @@ pub async fn register(
     authenticated(state, user)
 }
 
+/// Exchanges email and password for a token. Counts as a credential attempt of `client` and of
+/// the email (after validation, before any lookup or hashing), whatever its outcome.
 pub async fn login(
     db: &Session,
     state: &AppState,
+    client: ClientAddress,
     input: Credentials,
 ) -> Result<AuthenticatedUser, AppError> {
     let mut validator = Validator::default();
@@ -130,6 +140,9 @@ pub async fn login(
         validator.add("password", BLANK);
     }
     validator.finish()?;
+    state
+        .rate_limits()
+        .check_credential_attempt(client, &email)?;
 
     let user = on_connection!(db, async move |conn| {
         Ok(users::table

@@ -48,6 +48,9 @@ impl TestApp {
         config.data_dir = database.data_dir();
         config.max_body_bytes = MAX_BODY_BYTES;
         config.pool.max_size = 5;
+        // Tests register many users from one in-process "address"; the rate-limit tests switch
+        // the limits on.
+        config.rate_limits = conduit::rate_limit::RateLimitSettings::off();
         configure(&mut config);
         let state = AppState::build(config).await.expect("the app starts");
         TestApp {

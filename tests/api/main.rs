@@ -26,6 +26,7 @@ mod postgres_tls;
 mod profiles_rest;
 mod proxy;
 mod races;
+mod rate_limits;
 mod request_errors;
 mod seed;
 mod settings_forms;

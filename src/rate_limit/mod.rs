@@ -1,0 +1,86 @@
+//! Rate limits inside the service, for deployments without a proxy in front and as a second line
+//! behind one. They are checked by the service functions, so REST and GraphQL spend one budget,
+//! and before any expensive work: a refused login or registration hashes nothing. A refusal is
+//! [`AppError::RateLimited`] with the seconds to wait: 429 with `Retry-After` on REST,
+//! `extensions.code = "RATE_LIMITED"` and `extensions.retryAfter` in GraphQL.
+//!
+//! Each budget is a `governor` GCRA bucket per key that refills evenly over a minute; its
+//! settings are in [`RateLimitSettings`] (0 switches a limit off).
+
+mod client_address;
+mod keyed;
+
+use std::net::IpAddr;
+
+pub use client_address::{ClientAddress, TrustedProxies, client_address};
+pub use keyed::KeyedLimit;
+
+use crate::error::AppError;
+
+/// The limits' settings (see `config`): events per minute per key, 0 for no limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// Logins and registrations per client address (`CREDENTIAL_ATTEMPTS_PER_ADDRESS`).
+    pub credential_attempts_per_address: u32,
+    /// Logins and registrations per account, i.e. per (normalised) email
+    /// (`CREDENTIAL_ATTEMPTS_PER_ACCOUNT`).
+    pub credential_attempts_per_account: u32,
+    /// Peers allowed to name the client in `X-Forwarded-For` (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl RateLimitSettings {
+    /// Every limit off (the in-process tests, which register many users from one "address").
+    pub fn off() -> Self {
+        RateLimitSettings {
+            credential_attempts_per_address: 0,
+            credential_attempts_per_account: 0,
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+}
+
+/// The service's budgets, shared by every request of the instance.
+pub struct RateLimits {
+    credentials_per_address: KeyedLimit<IpAddr>,
+    credentials_per_account: KeyedLimit<String>,
+}
+
+impl RateLimits {
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        RateLimits {
+            credentials_per_address: KeyedLimit::per_minute(
+                settings.credential_attempts_per_address,
+            ),
+            credentials_per_account: KeyedLimit::per_minute(
+                settings.credential_attempts_per_account,
+            ),
+        }
+    }
+
+    /// Spends one login or registration attempt of `client`'s budget and then of `email`'s
+    /// (already normalised, so `Alice@X` and `alice@x` share one). Called before the password
+    /// is hashed or checked. An address out of budget spends nothing of the account's.
+    pub fn check_credential_attempt(
+        &self,
+        client: ClientAddress,
+        email: &str,
+    ) -> Result<(), AppError> {
+        self.credentials_per_address.check(&client.limit_key())?;
+        self.credentials_per_account.check(&email.to_owned())
+    }
+
+    /// Keys held by the credential limits (addresses, accounts), to test that they are bounded.
+    pub fn tracked_keys(&self) -> (usize, usize) {
+        (
+            self.credentials_per_address.tracked_keys(),
+            self.credentials_per_account.tracked_keys(),
+        )
+    }
+
+    /// Forgets every key whose budget is full again (tests; it also happens on its own).
+    pub fn sweep(&self) {
+        self.credentials_per_address.sweep();
+        self.credentials_per_account.sweep();
+    }
+}
