@@ -6,6 +6,7 @@
 //! it without losing a request.
 
 pub mod auth;
+pub mod check;
 pub mod config;
 pub mod db;
 pub mod error;

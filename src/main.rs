@@ -1,4 +1,5 @@
-//! The `conduit` command: `serve` (the default), `migrate`, `seed`, `schema`, `healthcheck`.
+//! The `conduit` command: `serve` (the default), `migrate`, `seed`, `check`, `schema`,
+//! `healthcheck`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,13 @@ enum Command {
         /// Seed of the random generator: the same seed makes the same data.
         #[arg(long, default_value_t = 42)]
         random_seed: u64,
+    },
+    /// Recount every counter (article, favorite and tag counts) and report the rows whose counter
+    /// differs; exit 1 if any does. Run on a migrated database.
+    Check {
+        /// Set the differing counters to the recount (run while the site is not writing).
+        #[arg(long)]
+        repair: bool,
     },
     /// Exit 0 if the server on BIND_ADDRESS's port answers /health/ready with 200 (the Docker
     /// health check; the image has no curl).
@@ -109,6 +117,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
+            Some(Command::Check { repair }) => check(&config, repair).await,
             Some(Command::Healthcheck) => conduit::healthcheck(config.bind_address).await,
             _ => conduit::serve(config).await,
         }
@@ -137,6 +146,29 @@ fn return_large_blocks_to_the_system() {
         // concurrently yet.
         unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) };
     }
+}
+
+/// `conduit check`: one line per counter; an error (exit 1) if any drifted and was not repaired.
+async fn check(config: &Config, repair: bool) -> anyhow::Result<()> {
+    let database = conduit::db::Database::connect(&config.database_url, &config.pool).await?;
+    let report = conduit::check::check_counters(&database.session(), repair)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let mut drifted = 0;
+    for drift in &report {
+        let state = match (drift.rows, repair) {
+            (0, _) => "exact".to_owned(),
+            (rows, false) => format!("{rows} row(s) drifted"),
+            (rows, true) => format!("{rows} row(s) drifted, repaired"),
+        };
+        println!("{}: {state}", drift.counter);
+        drifted += drift.rows;
+    }
+    anyhow::ensure!(
+        repair || drifted == 0,
+        "{drifted} counter row(s) drifted; `conduit check --repair` sets them to the recount"
+    );
+    Ok(())
 }
 
 fn write_schema(output: Option<&std::path::Path>) -> ExitCode {

@@ -42,6 +42,8 @@ pub struct ArticleRow {
     pub author_id: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Kept by the favorite and unfavorite transactions (see `service::counters`).
+    pub favorites_count: i32,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -58,6 +60,15 @@ pub struct ArticleChangeset {
 #[diesel(table_name = tags)]
 pub struct NewTagRow {
     pub name: String,
+}
+
+/// A change to a tag's article count: the tag is created with `articles_count` if it does not
+/// exist yet, otherwise `articles_count` is added to its count.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tags)]
+pub struct TagCountChange {
+    pub name: String,
+    pub articles_count: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]

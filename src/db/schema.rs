@@ -11,6 +11,10 @@ diesel::table! {
         image -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Articles this user wrote (see `service::counters`).
+        articles_count -> Integer,
+        /// Articles this user favorited.
+        favorites_count -> Integer,
     }
 }
 
@@ -32,6 +36,8 @@ diesel::table! {
         author_id -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Users who favorited this article.
+        favorites_count -> Integer,
     }
 }
 
@@ -39,6 +45,17 @@ diesel::table! {
     tags (id) {
         id -> Integer,
         name -> Text,
+        /// Articles with this tag; tags at 0 are not listed.
+        articles_count -> Integer,
+    }
+}
+
+diesel::table! {
+    /// One row (`id` 1): site-wide counters.
+    site_counters (id) {
+        id -> Integer,
+        /// All articles.
+        articles_count -> Integer,
     }
 }
 
@@ -84,4 +101,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     favorites,
     comments,
+    site_counters,
 );

@@ -8,6 +8,7 @@ use diesel_async::{AsyncConnection as _, RunQueryDsl};
 
 use super::ForViewer as _;
 use super::article_views::{Article, ArticleViews as _};
+use super::counters::{Counters as _, counted_list};
 use super::paging::Page;
 use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
@@ -16,10 +17,8 @@ use crate::auth::Viewer;
 use crate::db::Session;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
-use crate::db::error::{ignoring_duplicates, not_found_if_gone, unique_violation};
-use crate::db::models::{
-    ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow, NewTagRow,
-};
+use crate::db::error::{not_found_if_gone, unique_violation};
+use crate::db::models::{ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow};
 use crate::db::schema::{article_tags, articles, favorites, follows, tags, users};
 use crate::error::AppError;
 use crate::on_connection;
@@ -178,9 +177,21 @@ async fn load_list(
                 .offset(page.offset)
                 .load(conn)
                 .await?;
-        let total: i64 = matching_articles!(&filter, followed_by, count_star())
-            .get_result(conn)
-            .await?;
+        // A counter where one answers (see `counters`); two filters at once are counted.
+        let counted = counted_list(
+            filter.tag.as_deref(),
+            filter.author.as_deref(),
+            filter.favorited_by.as_deref(),
+            followed_by,
+        );
+        let total: i64 = match counted {
+            Some(list) => conn.counted_total(list).await?,
+            None => {
+                matching_articles!(&filter, followed_by, count_star())
+                    .get_result(conn)
+                    .await?
+            }
+        };
         let articles = conn.decorate(viewer, rows, with_body).await?;
         Ok(ArticleList { articles, total })
     })
@@ -216,6 +227,7 @@ pub async fn create_article(
         let base_slug = slugify(&title);
         let article_id = conn
             .write_transaction(async |conn| {
+                conn.count_authored(viewer.user_id, 1).await?;
                 let mut slug = base_slug.clone();
                 let mut attempt = 1;
                 let article_id = loop {
@@ -246,7 +258,8 @@ pub async fn create_article(
                         },
                     }
                 };
-                conn.attach_tags(article_id, &tag_list).await?;
+                conn.change_tags(article_id, &[], &tag_list).await?;
+                conn.count_site_articles(1).await?;
                 Ok(article_id)
             })
             .await?;
@@ -337,10 +350,14 @@ pub async fn update_article(
                 }
             }
             if let Some(tag_list) = &tag_list {
-                diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
-                    .execute(conn)
-                    .await?;
-                conn.attach_tags(article_id, tag_list).await?;
+                // Read after the update above locked the article: no other write changes its
+                // tags until this transaction ends.
+                let current = conn
+                    .load_tag_lists(&[article_id])
+                    .await?
+                    .remove(&article_id)
+                    .unwrap_or_default();
+                conn.change_tags(article_id, &current, tag_list).await?;
             }
             Ok(())
         })
@@ -353,15 +370,27 @@ pub async fn update_article(
 pub async fn delete_article(db: &Session, viewer: Viewer, slug: &str) -> Result<(), AppError> {
     let slug = slug.to_owned();
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let article = conn.find_article(&slug).await?;
-        if article.author_id != viewer.user_id {
-            return Err(ARTICLE_FORBIDDEN);
-        }
-        // Tags links, favorites and comments go with it (ON DELETE CASCADE).
-        diesel::delete(articles::table.find(article.id))
-            .execute(conn)
-            .await?;
-        Ok(())
+        conn.write_transaction(async |conn| {
+            let article = conn.lock_article(&slug).await?.ok_or(ARTICLE_NOT_FOUND)?;
+            if article.author_id != viewer.user_id {
+                return Err(ARTICLE_FORBIDDEN);
+            }
+            let tag_list = conn
+                .load_tag_lists(&[article.id])
+                .await?
+                .remove(&article.id)
+                .unwrap_or_default();
+            conn.count_authored(article.author_id, -1).await?;
+            conn.uncount_favorites_of(article.id).await?;
+            conn.count_tag_changes(&tag_list, &[]).await?;
+            // Tags links, favorites and comments go with it (ON DELETE CASCADE).
+            diesel::delete(articles::table.find(article.id))
+                .execute(conn)
+                .await?;
+            conn.count_site_articles(-1).await?;
+            Ok(())
+        })
+        .await
     })
 }
 
@@ -369,19 +398,28 @@ pub async fn delete_article(db: &Session, viewer: Viewer, slug: &str) -> Result<
 pub async fn favorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
     let slug = slug.to_owned();
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let article = conn.find_article(&slug).await?;
-        let row = FavoriteRow {
-            user_id: viewer.user_id,
-            article_id: article.id,
-            created_at: super::now(),
-        };
-        ignoring_duplicates(
-            diesel::insert_into(favorites::table)
-                .values(&row)
-                .execute(conn)
-                .await,
-        )
-        .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
+        let article = conn
+            .write_transaction(async |conn| {
+                let mut article = conn.lock_article(&slug).await?.ok_or(ARTICLE_NOT_FOUND)?;
+                // With the article locked no other favorite of it can change, so the check
+                // cannot go stale before the insert.
+                if !conn.has_favorited(viewer.user_id, article.id).await? {
+                    conn.count_favorite(viewer.user_id, article.id, 1).await?;
+                    let row = FavoriteRow {
+                        user_id: viewer.user_id,
+                        article_id: article.id,
+                        created_at: super::now(),
+                    };
+                    diesel::insert_into(favorites::table)
+                        .values(&row)
+                        .execute(conn)
+                        .await
+                        .map_err(|error| not_found_if_gone(error, ARTICLE_NOT_FOUND))?;
+                    article.favorites_count += 1;
+                }
+                Ok(article)
+            })
+            .await?;
         conn.single(Some(viewer), article).await
     })
 }
@@ -389,14 +427,23 @@ pub async fn favorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Articl
 pub async fn unfavorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
     let slug = slug.to_owned();
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let article = conn.find_article(&slug).await?;
-        diesel::delete(
-            favorites::table
-                .filter(favorites::user_id.eq(viewer.user_id))
-                .filter(favorites::article_id.eq(article.id)),
-        )
-        .execute(conn)
-        .await?;
+        let article = conn
+            .write_transaction(async |conn| {
+                let mut article = conn.lock_article(&slug).await?.ok_or(ARTICLE_NOT_FOUND)?;
+                let deleted = diesel::delete(
+                    favorites::table
+                        .filter(favorites::user_id.eq(viewer.user_id))
+                        .filter(favorites::article_id.eq(article.id)),
+                )
+                .execute(conn)
+                .await?;
+                if deleted > 0 {
+                    conn.count_favorite(viewer.user_id, article.id, -1).await?;
+                    article.favorites_count -= 1;
+                }
+                Ok(article)
+            })
+            .await?;
         conn.single(Some(viewer), article).await
     })
 }
@@ -478,12 +525,22 @@ pub trait ArticleQueries: Send {
         row: ArticleRow,
     ) -> impl Future<Output = Result<Article, AppError>> + Send;
 
-    /// Links `tag_list` to the article, creating the tags that do not exist yet: three
-    /// statements whatever the number of tags. Used inside the create and update transactions.
-    fn attach_tags(
+    /// Whether `user_id` has favorited `article_id`.
+    fn has_favorited(
+        &mut self,
+        user_id: i32,
+        article_id: i32,
+    ) -> impl Future<Output = QueryResult<bool>> + Send;
+
+    /// Changes the article's tags from `current` to `wanted` (both sorted): counts the change,
+    /// creating the tags that do not exist yet, unlinks the removed tags and links the added
+    /// ones; at most four statements whatever the number of tags, none if nothing changes.
+    /// Used inside the create and update transactions, with the article locked.
+    fn change_tags(
         &mut self,
         article_id: i32,
-        tag_list: &[String],
+        current: &[String],
+        wanted: &[String],
     ) -> impl Future<Output = QueryResult<()>> + Send;
 }
 
@@ -520,17 +577,47 @@ crate::for_each_connection! {
                 .ok_or(ARTICLE_NOT_FOUND)
         }
 
-        async fn attach_tags(&mut self, article_id: i32, tag_list: &[String]) -> QueryResult<()> {
-            if tag_list.is_empty() {
+        async fn has_favorited(&mut self, user_id: i32, article_id: i32) -> QueryResult<bool> {
+            diesel::select(diesel::dsl::exists(
+                favorites::table
+                    .filter(favorites::user_id.eq(user_id))
+                    .filter(favorites::article_id.eq(article_id)),
+            ))
+            .get_result(self)
+            .await
+        }
+
+        async fn change_tags(
+            &mut self,
+            article_id: i32,
+            current: &[String],
+            wanted: &[String],
+        ) -> QueryResult<()> {
+            let removed: Vec<String> =
+                current.iter().filter(|name| !wanted.contains(name)).cloned().collect();
+            let added: Vec<String> =
+                wanted.iter().filter(|name| !current.contains(name)).cloned().collect();
+            // Counted first: the upsert creates missing tags and locks them before the links
+            // below refer to them.
+            self.count_tag_changes(&removed, &added).await?;
+            if !removed.is_empty() {
+                diesel::delete(
+                    article_tags::table
+                        .filter(article_tags::article_id.eq(article_id))
+                        .filter(
+                            article_tags::tag_id.eq_any(
+                                tags::table.filter(tags::name.eq_any(&removed)).select(tags::id),
+                            ),
+                        ),
+                )
+                .execute(self)
+                .await?;
+            }
+            if added.is_empty() {
                 return Ok(());
             }
-            let new_tags: Vec<NewTagRow> = tag_list
-                .iter()
-                .map(|name| NewTagRow { name: name.clone() })
-                .collect();
-            self.insert_missing_tags(new_tags).await?;
             let tag_ids: Vec<i32> = tags::table
-                .filter(tags::name.eq_any(tag_list))
+                .filter(tags::name.eq_any(&added))
                 .select(tags::id)
                 .load(self)
                 .await?;

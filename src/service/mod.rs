@@ -14,6 +14,7 @@
 pub mod article_views;
 pub mod articles;
 pub mod comments;
+pub mod counters;
 pub mod health;
 pub mod paging;
 pub mod profiles;

@@ -1,12 +1,8 @@
 //! Tags: the rules for an article's tag list and the list of tags in use.
 
-use diesel::dsl::count_star;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-
+use super::counters::Counters as _;
 use super::validation::Validator;
 use crate::db::Session;
-use crate::db::schema::{article_tags, tags};
 use crate::error::AppError;
 use crate::on_connection;
 
@@ -43,15 +39,8 @@ pub fn validate_tag_list(validator: &mut Validator, tags: Vec<String>) -> Vec<St
     clean
 }
 
-/// Every tag used by at least one article, most used first.
+/// Every tag used by at least one article, most used first (ties by name), from the tags'
+/// counters.
 pub async fn list_tags(db: &Session) -> Result<Vec<String>, AppError> {
-    on_connection!(db, async move |conn| {
-        Ok(tags::table
-            .inner_join(article_tags::table)
-            .group_by((tags::id, tags::name))
-            .select(tags::name)
-            .order((count_star().desc(), tags::name.asc()))
-            .load::<String>(conn)
-            .await?)
-    })
+    on_connection!(db, async move |conn| { Ok(conn.tags_in_use().await?) })
 }

@@ -202,6 +202,11 @@ impl TestApp {
         response.body["article"].clone()
     }
 
+    /// The URL of this app's database, for the binary's subcommands.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// SQL statements run so far by this app's connections.
     pub fn statements(&self) -> u64 {
         self.state.db().statements_run()
