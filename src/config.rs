@@ -69,6 +69,26 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "how long a request waits for a connection before it gets 503 (1 to 300)",
     ),
     (
+        "DB_CONNECT_TIMEOUT_SECS",
+        "5",
+        "how long opening a database connection may take before the attempt fails (1 to 300)",
+    ),
+    (
+        "DB_STATEMENT_TIMEOUT_SECS",
+        "10",
+        "how long one SQL statement may run before the server cancels it and the request gets 503: statement_timeout on PostgreSQL, max_execution_time (MySQL) or max_statement_time (MariaDB) (1 to 3600)",
+    ),
+    (
+        "DB_LOCK_TIMEOUT_SECS",
+        "5",
+        "how long a statement may wait for a lock before it fails and the request gets 503: lock_timeout on PostgreSQL, innodb_lock_wait_timeout and lock_wait_timeout on MySQL, busy_timeout on SQLite (1 to 3600)",
+    ),
+    (
+        "REQUEST_TIMEOUT_SECS",
+        "15",
+        "how long a request may take before it is answered 503 (the database answers nothing, say) (1 to 3600)",
+    ),
+    (
         "DB_IDLE_TIMEOUT_SECS",
         "60",
         "how long a pooled database connection may sit unused before it is closed (10 to 3600)",
@@ -187,6 +207,8 @@ pub struct Config {
     pub token_lifetime: Duration,
     pub data_dir: PathBuf,
     pub pool: PoolSettings,
+    /// The longest a request may take before it is answered 503 (`REQUEST_TIMEOUT_SECS`).
+    pub request_timeout: Duration,
     pub migrate_on_start: bool,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
@@ -251,12 +273,12 @@ impl Config {
                     5,
                     1..=300,
                 )?),
-                idle_timeout: Duration::from_secs(reader.number(
-                    "DB_IDLE_TIMEOUT_SECS",
-                    60,
-                    10..=3600,
-                )?),
+                idle_timeout: reader.seconds("DB_IDLE_TIMEOUT_SECS", 60, 10..=3600)?,
+                connect_timeout: reader.seconds("DB_CONNECT_TIMEOUT_SECS", 5, 1..=300)?,
+                statement_timeout: reader.seconds("DB_STATEMENT_TIMEOUT_SECS", 10, 1..=3600)?,
+                lock_timeout: reader.seconds("DB_LOCK_TIMEOUT_SECS", 5, 1..=3600)?,
             },
+            request_timeout: reader.seconds("REQUEST_TIMEOUT_SECS", 15, 1..=3600)?,
             migrate_on_start: reader.flag("MIGRATE_ON_START", true)?,
             max_body_bytes: reader.number("MAX_BODY_BYTES", 1_048_576, 1_024..=104_857_600)?,
             log_format: reader.parse("LOG_FORMAT", "text", |v| match v {
@@ -391,6 +413,16 @@ impl<S: Source> Reader<'_, S> {
             .unwrap_or(default))
     }
 
+    /// A whole number of seconds, as [`number`](Self::number) reads it.
+    fn seconds(
+        &self,
+        name: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Duration, ConfigError> {
+        self.number(name, default, range).map(Duration::from_secs)
+    }
+
     fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         Ok(self
             .optional(name, |v| match v.to_ascii_lowercase().as_str() {
@@ -453,6 +485,16 @@ mod tests {
             (
                 "SHUTDOWN_GRACE_SECS",
                 "0",
+                "expected a whole number from 1 to 3600",
+            ),
+            (
+                "DB_STATEMENT_TIMEOUT_SECS",
+                "0",
+                "expected a whole number from 1 to 3600",
+            ),
+            (
+                "REQUEST_TIMEOUT_SECS",
+                "soon",
                 "expected a whole number from 1 to 3600",
             ),
         ];

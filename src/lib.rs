@@ -9,6 +9,7 @@ pub mod auth;
 pub mod check;
 pub mod config;
 pub mod db;
+mod deadline;
 pub mod error;
 pub mod graphql;
 pub mod metrics;

@@ -1,5 +1,6 @@
 //! The router: both interfaces, the health endpoints and the cross-cutting layers (CORS, body
-//! limit, tracing, panics as JSON 500, `Connection: close` while draining). `server` serves it.
+//! limit, request deadline, tracing, panics as JSON 500, `Connection: close` while draining).
+//! `server` serves it.
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -33,6 +34,7 @@ use crate::{graphql, rest, service};
 /// The whole service as one router.
 pub fn app(state: AppState) -> Router {
     let max_body_bytes = state.config().max_body_bytes;
+    let request_timeout = state.config().request_timeout;
     let metrics = state.metrics().clone();
     // Validated by the configuration as visible ASCII, so always a valid header value.
     let instance = HeaderValue::from_str(&state.config().instance_name)
@@ -55,6 +57,10 @@ pub fn app(state: AppState) -> Router {
             without_trailing_slash(exact.clone(), request)
         }))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            crate::deadline::enforce,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(json_responses))
         .layer(cors())
@@ -185,7 +191,7 @@ async fn ready(State(state): State<AppState>) -> Result<Response, AppError> {
         let body = axum::Json(json!({ "status": "draining" }));
         return Ok((StatusCode::SERVICE_UNAVAILABLE, body).into_response());
     }
-    service::health::check_database(&state.session()).await?;
+    service::health::check_database(state.db()).await?;
     Ok(axum::Json(json!({ "status": "ready" })).into_response())
 }
 

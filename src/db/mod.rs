@@ -12,6 +12,7 @@
 pub mod batch;
 pub mod dialect;
 pub mod error;
+mod limits;
 mod manager;
 pub mod migrate;
 pub mod models;
@@ -23,7 +24,7 @@ mod session;
 mod url;
 
 pub use pool::{
-    CheckoutCounter, Database, Inline, Pool, PoolSettings, Pools, SqliteConnection,
+    CheckoutCounter, Database, Inline, PROBE_TIMEOUT, Pool, PoolSettings, Pools, SqliteConnection,
     StatementCounter,
 };
 pub use session::{Operation, OperationFn, Session};

@@ -49,18 +49,29 @@ impl SpawnBlocking for Inline {
 }
 
 /// Settings every SQLite connection needs: WAL so readers never wait for the writer, a busy
-/// timeout so concurrent writers queue instead of failing, and foreign keys (off by default).
+/// timeout so concurrent writers queue instead of failing (pooled connections then get
+/// `DB_LOCK_TIMEOUT_SECS` instead, see `limits`), and foreign keys (off by default).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 /// How many connections a pool may hold, how long a request waits for one before it is
-/// answered with 503, and how long a connection may sit unused before it is closed.
+/// answered with 503, how long a connection may sit unused before it is closed, and the time
+/// limits of every connection (see the `DB_*` settings in `config`).
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_size: u32,
     pub checkout_timeout: Duration,
     pub idle_timeout: Duration,
+    /// Opening a connection (TCP, TLS, authentication, set-up) takes at most this long.
+    pub connect_timeout: Duration,
+    /// The server cancels a statement that runs longer.
+    pub statement_timeout: Duration,
+    /// A statement fails rather than wait longer for a lock.
+    pub lock_timeout: Duration,
 }
+
+/// The longest `/health/ready`'s probe waits for its connection and its `SELECT 1`.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A pool of connections of type `C`, managed by [`Manager`].
 pub type Pool<C> = bb8::Pool<Manager<C>>;
@@ -79,6 +90,9 @@ pub enum Pools {
 pub struct Database {
     pools: Pools,
     statements: StatementCounter,
+    /// A pool of one connection for `/health/ready` alone, so that requests holding every
+    /// connection of `pools` (waiting for a lock, say) cannot make the instance look down.
+    probe: Pools,
     max_size: u32,
     checkouts: CheckoutCounter,
     reachability: Arc<Reachability>,
@@ -134,27 +148,34 @@ impl Database {
             settings,
             reachability: &reachability,
         };
-        let pools = match url.backend() {
+        let requests = (settings.max_size, settings.checkout_timeout);
+        let probe = (1, PROBE_TIMEOUT);
+        let (pools, probe) = match url.backend() {
             Backend::Sqlite => {
                 url.create_sqlite_folder()?;
                 let establish: Establish<SqliteConnection> = |url| establish_sqlite(url).boxed();
                 // A local file: the driver always knows whether its connection works.
-                Pools::Sqlite(build.pool(establish, None))
+                let pool = |(size, wait)| Pools::Sqlite(build.pool(establish, None, size, wait));
+                (pool(requests), pool(probe))
             }
             Backend::Postgres => {
                 let establish: Establish<AsyncPgConnection> =
                     |url| super::postgres_tls::establish(url).boxed();
                 // The driver's background task notices a closed socket (`is_broken`).
-                Pools::Postgres(build.pool(establish, None))
+                let pool = |(size, wait)| Pools::Postgres(build.pool(establish, None, size, wait));
+                (pool(requests), pool(probe))
             }
             Backend::Mysql => {
                 let establish: Establish<AsyncMysqlConnection> =
                     |url| async move { AsyncMysqlConnection::establish(&url).await }.boxed();
-                Pools::Mysql(build.pool(establish, Some(MYSQL_VERIFY_IDLE)))
+                let verify = Some(MYSQL_VERIFY_IDLE);
+                let pool = |(size, wait)| Pools::Mysql(build.pool(establish, verify, size, wait));
+                (pool(requests), pool(probe))
             }
         };
         Ok(Database {
             pools,
+            probe,
             statements,
             max_size: settings.max_size,
             checkouts: CheckoutCounter::default(),
@@ -189,6 +210,24 @@ impl Database {
         };
         self.checkouts.add_one();
         Ok(checkout)
+    }
+
+    /// `SELECT 1` on the probe's own connection (see the `probe` field), within
+    /// [`PROBE_TIMEOUT`]: [`AppError::Unavailable`] if the database does not answer in time.
+    pub async fn probe(&self) -> Result<(), AppError> {
+        let probing = async {
+            match &self.probe {
+                Pools::Sqlite(pool) => probe_on(pool, &self.reachability).await,
+                Pools::Postgres(pool) => probe_on(pool, &self.reachability).await,
+                Pools::Mysql(pool) => probe_on(pool, &self.reachability).await,
+            }
+        };
+        tokio::time::timeout(PROBE_TIMEOUT, probing)
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!(backend = %self.backend(), "the database did not answer the readiness probe within {PROBE_TIMEOUT:?}");
+                Err(AppError::Unavailable)
+            })
     }
 
     pub fn backend(&self) -> Backend {
@@ -233,6 +272,40 @@ impl Database {
     }
 }
 
+/// `SELECT 1` on a connection of `pool`; a connection that fails or is cancelled is dropped.
+async fn probe_on<C>(pool: &Pool<C>, reachability: &Reachability) -> Result<(), AppError>
+where
+    C: PoolableConnection + Ping + 'static,
+    AsyncDieselConnectionManager<C>:
+        bb8::ManageConnection<Connection = C, Error = diesel_async::pooled_connection::PoolError>,
+{
+    let mut pooled = super::error::checkout(pool, reachability).await?;
+    let outcome = pooled.start().select_one().await.map_err(|error| {
+        tracing::warn!(%error, "database readiness probe failed");
+        AppError::Unavailable
+    });
+    pooled.finish(outcome.as_ref().err());
+    outcome
+}
+
+/// One round trip to the database server.
+trait Ping: Send {
+    fn select_one(&mut self) -> impl Future<Output = diesel::QueryResult<()>> + Send;
+}
+
+crate::for_each_connection! {
+    impl Ping {
+        async fn select_one(&mut self) -> diesel::QueryResult<()> {
+            use diesel::IntoSql as _;
+            use diesel_async::RunQueryDsl as _;
+            diesel::select(1.into_sql::<diesel::sql_types::Integer>())
+                .execute(self)
+                .await
+                .map(drop)
+        }
+    }
+}
+
 /// Opens one SQLite connection with [`SQLITE_PRAGMAS`] applied, on a blocking thread (opening a
 /// file and switching to WAL may wait for the disk or for another connection's lock).
 pub async fn establish_sqlite(path: String) -> diesel::ConnectionResult<SqliteConnection> {
@@ -258,18 +331,52 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// A pool whose connections are opened by `establish` and, if idle longer than
-    /// `verify_idle`, checked with a round trip before they are handed out.
-    fn pool<C>(&self, establish: Establish<C>, verify_idle: Option<Duration>) -> Pool<C>
+    /// A pool of up to `max_size` connections opened by `establish` (within the connect
+    /// timeout, with the time limits applied) and, if idle longer than `verify_idle`, checked
+    /// with a round trip before they are handed out; a checkout waits at most `checkout_timeout`.
+    fn pool<C>(
+        &self,
+        establish: Establish<C>,
+        verify_idle: Option<Duration>,
+        max_size: u32,
+        checkout_timeout: Duration,
+    ) -> Pool<C>
     where
-        C: PoolableConnection + 'static,
+        C: PoolableConnection + diesel_async::SimpleAsyncConnection + 'static,
         AsyncDieselConnectionManager<C>: bb8::ManageConnection<
                 Connection = C,
                 Error = diesel_async::pooled_connection::PoolError,
             >,
     {
+        let limits = super::limits::statements(
+            self.url.backend(),
+            self.settings.statement_timeout,
+            self.settings.lock_timeout,
+        );
+        let connect_timeout = self.settings.connect_timeout;
         let mut config = ManagerConfig::<C>::default();
-        config.custom_setup = Box::new(move |url| establish(url.to_owned()));
+        config.custom_setup = Box::new(move |url| {
+            let limits = limits.clone();
+            let connecting = establish(url.to_owned());
+            let set_up = async move {
+                let mut connection = connecting.await?;
+                super::limits::apply(&mut connection, &limits)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(connection)
+            };
+            async move {
+                tokio::time::timeout(connect_timeout, set_up)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(diesel::ConnectionError::BadConnection(format!(
+                            "no connection within {} s (DB_CONNECT_TIMEOUT_SECS)",
+                            connect_timeout.as_secs()
+                        )))
+                    })
+            }
+            .boxed()
+        });
         // The check `Manager` runs on idle MySQL connections.
         config.recycling_method = RecyclingMethod::Verified;
         let inner = AsyncDieselConnectionManager::<C>::new_with_config(
@@ -283,8 +390,8 @@ impl Builder<'_> {
             self.statements.clone(),
         );
         bb8::Pool::builder()
-            .max_size(self.settings.max_size)
-            .connection_timeout(self.settings.checkout_timeout)
+            .max_size(max_size)
+            .connection_timeout(checkout_timeout)
             .idle_timeout(self.settings.idle_timeout)
             // Reaps idle connections at a tenth of their allowed idle time.
             .reaper_rate(self.settings.idle_timeout / 10)

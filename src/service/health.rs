@@ -1,24 +1,11 @@
 //! Readiness: can this instance reach its database?
 
-use diesel::sql_types::Integer;
-use diesel::{IntoSql as _, select};
-use diesel_async::RunQueryDsl;
-
-use crate::db::Session;
+use crate::db::Database;
 use crate::error::AppError;
-use crate::on_connection;
 
-/// One trivial statement on a connection of the pool: 503 if none can be had or it fails.
-pub async fn check_database(db: &Session) -> Result<(), AppError> {
-    let answer: i32 = on_connection!(db, async move |conn| {
-        select(1.into_sql::<Integer>())
-            .get_result(conn)
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "database readiness check failed");
-                AppError::Unavailable
-            })
-    })?;
-    debug_assert_eq!(answer, 1);
-    Ok(())
+/// One trivial statement on the readiness probe's own connection, within
+/// [`PROBE_TIMEOUT`](crate::db::PROBE_TIMEOUT): 503 if none can be had or it fails. Requests
+/// holding every pooled connection do not delay it.
+pub async fn check_database(database: &Database) -> Result<(), AppError> {
+    database.probe().await
 }

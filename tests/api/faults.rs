@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use conduit::config::Config;
 use conduit::db::{Backend, DatabaseUrl};
 use conduit::on_connection;
 use diesel::sql_types::Integer;
@@ -20,7 +21,7 @@ use crate::harness::{Response, TestApp};
 use crate::proxy::Proxy;
 
 /// The database server's address (from `CONDUIT_TEST_DATABASE_URL`); `None` on SQLite.
-fn server_address() -> Option<SocketAddr> {
+pub fn server_address() -> Option<SocketAddr> {
     let url = std::env::var("CONDUIT_TEST_DATABASE_URL").ok()?;
     let url = url.trim();
     if url.is_empty() {
@@ -49,8 +50,12 @@ fn through(url: &DatabaseUrl, proxy: SocketAddr) -> DatabaseUrl {
     DatabaseUrl::parse(&proxied).expect("proxied URL")
 }
 
-/// An app that reaches its database through a proxy of its own; `None` on SQLite.
-async fn app_behind_proxy(pool_size: u32) -> Option<(TestApp, Proxy)> {
+/// An app that reaches its database through a proxy of its own, with a pool of `pool_size` and a
+/// 1 s checkout timeout, then as `configure` says; `None` on SQLite.
+pub async fn app_behind_proxy(
+    pool_size: u32,
+    configure: impl FnOnce(&mut Config),
+) -> Option<(TestApp, Proxy)> {
     let server = server_address()?;
     let proxy = Proxy::start(server).await;
     let address = proxy.address();
@@ -58,21 +63,22 @@ async fn app_behind_proxy(pool_size: u32) -> Option<(TestApp, Proxy)> {
         config.database_url = through(&config.database_url, address);
         config.pool.max_size = pool_size;
         config.pool.checkout_timeout = Duration::from_secs(1);
+        configure(config);
     })
     .await;
     Some((app, proxy))
 }
 
-fn skipped(what: &str) {
+pub fn skipped(what: &str) {
     eprintln!("skipped: {what} needs CONDUIT_TEST_DATABASE_URL (PostgreSQL or MySQL)");
 }
 
-async fn list_articles(app: &TestApp) -> Response {
+pub async fn list_articles(app: &TestApp) -> Response {
     app.rest("GET", "/api/articles", None, None).await
 }
 
 /// `POST /graphql` with a query, whatever the status.
-async fn graphql(app: &TestApp, query: &str) -> Response {
+pub async fn graphql(app: &TestApp, query: &str) -> Response {
     let request = Request::builder()
         .method("POST")
         .uri("/graphql")
@@ -82,12 +88,12 @@ async fn graphql(app: &TestApp, query: &str) -> Response {
     app.send(request).await
 }
 
-fn graphql_code(response: &Response) -> Value {
+pub fn graphql_code(response: &Response) -> Value {
     response.body["errors"][0]["extensions"]["code"].clone()
 }
 
 /// Asserts a REST answer is 503 with `Retry-After` and the GraphQL one is `UNAVAILABLE`.
-async fn assert_unavailable(app: &TestApp) {
+pub async fn assert_unavailable(app: &TestApp) {
     let rest = list_articles(app).await;
     assert_eq!(
         rest.status,
@@ -106,7 +112,7 @@ async fn assert_unavailable(app: &TestApp) {
 }
 
 /// Polls until `GET /api/articles` answers 200; the time it took.
-async fn time_to_first_200(app: &TestApp, limit: Duration) -> Duration {
+pub async fn time_to_first_200(app: &TestApp, limit: Duration) -> Duration {
     let start = Instant::now();
     loop {
         let response = list_articles(app).await;
@@ -129,7 +135,7 @@ async fn time_to_first_200(app: &TestApp, limit: Duration) -> Duration {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_database_is_503_and_service_resumes_within_seconds_of_its_return() {
-    let Some((app, mut proxy)) = app_behind_proxy(4).await else {
+    let Some((app, mut proxy)) = app_behind_proxy(4, |_| {}).await else {
         return skipped("the proxy test");
     };
     let backend = app.state.session().backend();
@@ -179,7 +185,7 @@ async fn a_lost_database_is_503_and_service_resumes_within_seconds_of_its_return
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_cancelled_mid_query_does_not_leave_its_connection_out_of_step() {
-    let Some((app, _proxy)) = app_behind_proxy(1).await else {
+    let Some((app, _proxy)) = app_behind_proxy(1, |_| {}).await else {
         return skipped("the cancellation test");
     };
     let sleep = match app.state.session().backend() {

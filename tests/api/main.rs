@@ -34,6 +34,7 @@ mod settings_forms;
 mod shutdown;
 mod smaller_holes;
 mod statement_counts;
+mod time_limits;
 mod trailing_slashes;
 mod users_graphql;
 mod users_rest;

@@ -51,6 +51,17 @@ impl Proxy {
         self.serve(listener);
     }
 
+    /// Stops passing bytes, in both directions, without closing anything; new connections are
+    /// accepted and get nothing either.
+    pub fn pause(&self) {
+        self.paused.send_replace(true);
+    }
+
+    /// Passes bytes again, those held back first.
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+
     fn serve(&mut self, listener: TcpListener) {
         let upstream = self.upstream;
         let paused = self.paused.clone();
