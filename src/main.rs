@@ -66,7 +66,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
+    // Held to the end of main: dropping it flushes the log lines still buffered.
+    let _log_writer = init_logging(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -188,12 +189,28 @@ fn write_schema(output: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs go to stdout through a background writer thread: a request never waits for the terminal
+/// or a log collector to take its line (under load a blocking write per request held up a
+/// worker thread each time). If the writer falls behind by more than its buffer (128,000 lines),
+/// further lines are dropped rather than slowing requests down. Colour codes only when stdout
+/// is a terminal: piped into a file or a collector they are noise. The returned guard flushes
+/// the lines still buffered when it is dropped, at the end of `main`.
+fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let ansi = std::io::stdout().is_terminal();
+    // The writer thread drains every line queued so far, then flushes: under load one write
+    // call carries many lines instead of one call per line.
+    let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    let (writer, guard) = tracing_appender::non_blocking(stdout);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    guard
 }

@@ -33,16 +33,24 @@ pub fn start(database: &TestDatabase) -> Server {
     start_with(database, &[])
 }
 
-/// Starts the binary on `database` with `settings` added to its environment.
-pub fn start_with(database: &TestDatabase, settings: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(conduit_binary())
+/// The binary set up to serve `database` on a free loopback port (it prints the port), logging
+/// warnings only, stdout piped; add settings with `env` before spawning.
+pub fn command(database: &TestDatabase) -> Command {
+    let mut command = Command::new(conduit_binary());
+    command
         .env("DATABASE_URL", &database.url)
         .env("BIND_ADDRESS", "127.0.0.1:0")
         .env("JWT_SECRET", SECRET)
         .env("DATA_DIR", database.data_dir())
         .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped());
+    command
+}
+
+/// Starts the binary on `database` with `settings` added to its environment.
+pub fn start_with(database: &TestDatabase, settings: &[(&str, &str)]) -> Server {
+    let mut child = command(database)
         .envs(settings.iter().copied())
-        .stdout(Stdio::piped())
         .spawn()
         .expect("start the conduit binary");
     let stdout = child.stdout.take().expect("stdout");

@@ -29,6 +29,7 @@ mod proxy;
 mod races;
 mod rate_limits;
 mod request_errors;
+mod request_logs;
 mod seed;
 mod settings_forms;
 mod shutdown;
