@@ -164,6 +164,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "after the listener closes, how long in-flight requests may still run before the process stops anyway (1 to 3600)",
     ),
     (
+        "EVENTS_BUFFER",
+        "1024",
+        "how many live events (subscriptions, server-sent events) a subscriber may fall behind before it is dropped with a reason (16 to 65536)",
+    ),
+    (
         "INSTANCE_NAME",
         "(the host name)",
         "this instance's name, sent in every response's X-Conduit-Instance header",
@@ -218,6 +223,14 @@ pub struct Config {
     pub rate_limits: RateLimitSettings,
     pub instance_name: String,
     pub shutdown: ShutdownSettings,
+    pub events: EventSettings,
+}
+
+/// Live updates: GraphQL subscriptions and server-sent events (see `events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSettings {
+    /// Events a subscriber may fall behind before it is dropped (`EVENTS_BUFFER`).
+    pub capacity: usize,
 }
 
 /// The stages of a graceful shutdown (see `server`): first the drain, while the instance still
@@ -341,6 +354,9 @@ impl Config {
             shutdown: ShutdownSettings {
                 drain: Duration::from_secs(reader.number("SHUTDOWN_DRAIN_SECS", 5, 0..=300)?),
                 grace: Duration::from_secs(reader.number("SHUTDOWN_GRACE_SECS", 20, 1..=3600)?),
+            },
+            events: EventSettings {
+                capacity: reader.number("EVENTS_BUFFER", 1024, 16..=65_536)?,
             },
         })
     }

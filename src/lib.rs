@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 mod deadline;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod metrics;
 pub mod rate_limit;
@@ -45,7 +46,10 @@ impl AppState {
         let password_metrics = metrics::PasswordHashMetrics::new()?;
         let metrics = metrics::Metrics::new(&database, &password_metrics)?;
         let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics)?;
-        Ok(AppState::new(database, tokens, passwords, metrics, config))
+        let events = events::Events::new(config.events.capacity);
+        Ok(AppState::new(
+            database, tokens, passwords, metrics, events, config,
+        ))
     }
 }
 

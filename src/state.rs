@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Config;
 use crate::db::Database;
+use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 
@@ -20,6 +21,7 @@ struct Inner {
     passwords: PasswordHasher,
     metrics: Metrics,
     rate_limits: RateLimits,
+    events: Events,
     config: Config,
     draining: AtomicBool,
 }
@@ -30,6 +32,7 @@ impl AppState {
         tokens: TokenKeys,
         passwords: PasswordHasher,
         metrics: Metrics,
+        events: Events,
         config: Config,
     ) -> Self {
         AppState {
@@ -39,6 +42,7 @@ impl AppState {
                 passwords,
                 metrics,
                 rate_limits: RateLimits::new(&config.rate_limits),
+                events,
                 config,
                 draining: AtomicBool::new(false),
             }),
@@ -51,7 +55,7 @@ impl AppState {
 
     /// A new request session: one pooled connection at most, checked out on first use.
     pub fn session(&self) -> crate::db::Session {
-        self.inner.db.session()
+        self.inner.db.session(self.inner.events.clone())
     }
 
     pub fn tokens(&self) -> &TokenKeys {
@@ -70,6 +74,11 @@ impl AppState {
     /// The instance's rate limits (credential attempts), which the service functions check.
     pub fn rate_limits(&self) -> &RateLimits {
         &self.inner.rate_limits
+    }
+
+    /// The event hub behind subscriptions and server-sent events.
+    pub fn events(&self) -> &Events {
+        &self.inner.events
     }
 
     pub fn config(&self) -> &Config {

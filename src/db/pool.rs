@@ -190,8 +190,8 @@ impl Database {
     }
 
     /// A request-scoped handle that checks out at most one connection, on first use.
-    pub fn session(&self) -> super::Session {
-        super::Session::new(self.clone())
+    pub fn session(&self, events: crate::events::Events) -> super::Session {
+        super::Session::new(self.clone(), events)
     }
 
     /// Checks a connection out of the pool, or fails with [`AppError::Unavailable`] when none

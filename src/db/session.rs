@@ -25,6 +25,7 @@ use super::manager::Manager;
 use super::schema::users;
 use super::{Backend, Database, SqliteConnection};
 use crate::error::AppError;
+use crate::events::Events;
 
 /// A request's handle on the database; clones share the one connection. See the module docs.
 #[derive(Clone)]
@@ -34,6 +35,8 @@ pub struct Session {
 
 struct Shared {
     database: Database,
+    /// Where the session's writes are announced once committed.
+    events: Events,
     state: Mutex<State>,
 }
 
@@ -87,10 +90,11 @@ const USER_GONE: AppError = AppError::Unauthenticated {
 };
 
 impl Session {
-    pub(super) fn new(database: Database) -> Session {
+    pub(super) fn new(database: Database, events: Events) -> Session {
         Session {
             shared: Arc::new(Shared {
                 database,
+                events,
                 state: Mutex::new(State::default()),
             }),
         }
@@ -103,6 +107,11 @@ impl Session {
     /// The database this session draws its connection from.
     pub fn database(&self) -> &Database {
         &self.shared.database
+    }
+
+    /// The event hub: service functions publish here after their write has committed.
+    pub fn events(&self) -> &Events {
+        &self.shared.events
     }
 
     /// An operation that needs no user to exist.

@@ -10,12 +10,14 @@ pub mod limits;
 mod loaders;
 mod playground;
 mod profiles;
+mod subscriptions;
 pub mod transport;
 mod types;
 mod users;
+pub mod websocket;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -45,11 +47,13 @@ pub struct Mutation(
     comments::CommentMutation,
 );
 
-pub type ConduitSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use subscriptions::{EventSubscription as Subscription, SLOW_CONSUMER};
+
+pub type ConduitSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without data, as `conduit schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
 }
@@ -60,7 +64,7 @@ pub fn sdl() -> String {
 /// you mean …" suggestions either: they would reveal the schema field by field.
 pub fn build_schema(state: AppState, guard: QueryGuard) -> ConduitSchema {
     // The metrics extension comes first, so it wraps the guard and sees what the guard refuses.
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(crate::metrics::graphql::GraphqlMetricsExtension(
             state.metrics().clone(),
         ))
@@ -120,11 +124,17 @@ async fn post_graphql(
     }
 }
 
-/// `GET /graphql`: a query from the query string, or the GraphiQL playground when there is none.
+/// `GET /graphql`: a WebSocket for subscriptions ([`websocket`]) when the request asks for an
+/// upgrade; otherwise a query from the query string, or the GraphiQL playground when there is
+/// none.
 async fn get_graphql(
     State(endpoint): State<Endpoint>,
     http_request: axum::extract::Request,
 ) -> Response {
+    if websocket::is_upgrade(http_request.headers()) {
+        let (schema, state) = (endpoint.schema.clone(), endpoint.state.clone());
+        return websocket::upgrade(schema, state, http_request).await;
+    }
     let client = client_of(&endpoint, &http_request);
     let headers = http_request.headers();
     let request = match transport::read_get(http_request.uri()) {

@@ -5,6 +5,9 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
 
+use std::sync::Arc;
+
+use super::context::ContextExt as _;
 use super::loaders::{ArticlesByAuthor, CommentsByArticle, RequestLoader};
 use crate::service::article_views::Article;
 use crate::service::articles::ArticleList;
@@ -12,6 +15,7 @@ use crate::service::comments::Comment;
 use crate::service::paging::Page;
 use crate::service::profiles::Profile;
 use crate::service::timestamp;
+use crate::service::{articles, comments};
 
 /// How many of an author's articles `Profile.articles` returns at most.
 pub const AUTHOR_ARTICLES_MAX: usize = 20;
@@ -55,10 +59,18 @@ impl ArticleNode {
     }
     /// Newest first.
     async fn comments(&self, context: &Context<'_>) -> async_graphql::Result<Vec<CommentNode>> {
-        let loader = context.data_unchecked::<RequestLoader<CommentsByArticle>>();
-        let comments = loader
-            .load_one(self.0.id)
-            .await
+        let comments = match context.data_opt::<RequestLoader<CommentsByArticle>>() {
+            Some(loader) => loader.load_one(self.0.id).await,
+            // A subscription's item: one article, nothing to batch.
+            None => {
+                let db = context.state().session();
+                comments::comments_by_article(&db, context.viewer()?, vec![self.0.id])
+                    .await
+                    .map(|mut by_article| by_article.remove(&self.0.id))
+                    .map_err(Arc::new)
+            }
+        };
+        let comments = comments
             .map_err(|error| error.extend())?
             .unwrap_or_default();
         Ok(comments.into_iter().map(CommentNode).collect())
@@ -92,10 +104,19 @@ impl ProfileNode {
             let rule = format!("must be a whole number from 1 to {AUTHOR_ARTICLES_MAX}");
             return Err(crate::error::AppError::invalid("first", rule).extend());
         }
-        let loader = context.data_unchecked::<RequestLoader<ArticlesByAuthor>>();
-        let articles = loader
-            .load_one(self.0.user_id)
-            .await
+        let articles = match context.data_opt::<RequestLoader<ArticlesByAuthor>>() {
+            Some(loader) => loader.load_one(self.0.user_id).await,
+            // A subscription's item: one author, nothing to batch.
+            None => {
+                let db = context.state().session();
+                let (author, viewer) = (self.0.user_id, context.viewer()?);
+                articles::latest_by_authors(&db, viewer, vec![author], AUTHOR_ARTICLES_MAX)
+                    .await
+                    .map(|mut by_author| by_author.remove(&author))
+                    .map_err(Arc::new)
+            }
+        };
+        let articles = articles
             .map_err(|error| error.extend())?
             .unwrap_or_default();
         Ok(articles.into_iter().take(first).map(ArticleNode).collect())

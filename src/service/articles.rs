@@ -21,6 +21,7 @@ use crate::db::error::{not_found_if_gone, unique_violation};
 use crate::db::models::{ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow};
 use crate::db::schema::{article_tags, articles, favorites, follows, tags, users};
 use crate::error::AppError;
+use crate::events::Event;
 use crate::on_connection;
 
 pub const TITLE_MAX_CHARS: usize = 255;
@@ -197,6 +198,19 @@ async fn load_list(
     })
 }
 
+/// One article by id with its body, as `viewer` sees it: for subscribers told of a change. 404
+/// `article` when it is gone.
+pub async fn get_article_by_id(
+    db: &Session,
+    viewer: Option<Viewer>,
+    article_id: i32,
+) -> Result<Article, AppError> {
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let row = conn.find_article_by_id(article_id).await?;
+        conn.single(viewer, row).await
+    })
+}
+
 pub async fn get_article(
     db: &Session,
     viewer: Option<Viewer>,
@@ -209,12 +223,13 @@ pub async fn get_article(
     })
 }
 
+/// Creates an article and, once it is committed, announces it ([`Event::ArticlePublished`]).
 pub async fn create_article(
     db: &Session,
     viewer: Viewer,
     input: NewArticle,
 ) -> Result<Article, AppError> {
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let article = on_connection!(db.for_viewer(viewer), async move |conn| {
         let mut validator = Validator::default();
         let title = validator.required("title", input.title, TITLE_MAX_CHARS);
         let description =
@@ -265,9 +280,17 @@ pub async fn create_article(
             .await?;
         let row = conn.find_article_by_id(article_id).await?;
         conn.single(Some(viewer), row).await
-    })
+    })?;
+    db.events().publish(Event::ArticlePublished {
+        article_id: article.id,
+        author_id: viewer.user_id,
+        author: article.author.username.clone(),
+        tags: article.tag_list.clone(),
+    });
+    Ok(article)
 }
 
+/// Updates the viewer's article; announced once committed ([`Event::ArticleUpdated`]).
 pub async fn update_article(
     db: &Session,
     viewer: Viewer,
@@ -275,7 +298,7 @@ pub async fn update_article(
     input: ArticleUpdate,
 ) -> Result<Article, AppError> {
     let slug = slug.to_owned();
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let article = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn.find_article(&slug).await?;
         if article.author_id != viewer.user_id {
             return Err(ARTICLE_FORBIDDEN);
@@ -364,7 +387,11 @@ pub async fn update_article(
         .await?;
         let row = conn.find_article_by_id(article_id).await?;
         conn.single(Some(viewer), row).await
-    })
+    })?;
+    db.events().publish(Event::ArticleUpdated {
+        article_id: article.id,
+    });
+    Ok(article)
 }
 
 pub async fn delete_article(db: &Session, viewer: Viewer, slug: &str) -> Result<(), AppError> {
@@ -397,7 +424,7 @@ pub async fn delete_article(db: &Session, viewer: Viewer, slug: &str) -> Result<
 /// Favorites an article; favoriting twice counts once (the primary key decides).
 pub async fn favorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
     let slug = slug.to_owned();
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let article = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn
             .write_transaction(async |conn| {
                 let mut article = conn.lock_article(&slug).await?.ok_or(ARTICLE_NOT_FOUND)?;
@@ -421,12 +448,17 @@ pub async fn favorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Articl
             })
             .await?;
         conn.single(Some(viewer), article).await
-    })
+    })?;
+    // The favorites count changed (or stayed: announcing it again is harmless).
+    db.events().publish(Event::ArticleUpdated {
+        article_id: article.id,
+    });
+    Ok(article)
 }
 
 pub async fn unfavorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Article, AppError> {
     let slug = slug.to_owned();
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let article = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn
             .write_transaction(async |conn| {
                 let mut article = conn.lock_article(&slug).await?.ok_or(ARTICLE_NOT_FOUND)?;
@@ -445,7 +477,12 @@ pub async fn unfavorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Arti
             })
             .await?;
         conn.single(Some(viewer), article).await
-    })
+    })?;
+    // The favorites count changed (or stayed: announcing it again is harmless).
+    db.events().publish(Event::ArticleUpdated {
+        article_id: article.id,
+    });
+    Ok(article)
 }
 
 /// The latest `per_author` articles of each author (with bodies), for batch loaders: three

@@ -19,6 +19,7 @@ use crate::db::error::not_found_if_gone;
 use crate::db::models::{CommentRow, NewCommentRow};
 use crate::db::schema::comments;
 use crate::error::AppError;
+use crate::events::Event;
 use crate::on_connection;
 
 pub const BODY_MAX_CHARS: usize = 10_000;
@@ -75,6 +76,7 @@ pub async fn comments_by_article(
     })
 }
 
+/// Adds a comment and, once it is committed, announces it ([`Event::CommentAdded`]).
 pub async fn add_comment(
     db: &Session,
     viewer: Viewer,
@@ -82,7 +84,7 @@ pub async fn add_comment(
     body: Option<String>,
 ) -> Result<Comment, AppError> {
     let slug = slug.to_owned();
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let (article_id, comment) = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn.find_article(&slug).await?;
         let mut validator = Validator::default();
         let body = validator.required("body", body, BODY_MAX_CHARS);
@@ -110,15 +112,23 @@ pub async fn add_comment(
                     .await?)
             })
             .await?;
-        conn.decorate_comments(Some(viewer), vec![comment])
+        let comment = conn
+            .decorate_comments(Some(viewer), vec![comment])
             .await?
             .pop()
-            .ok_or(COMMENT_NOT_FOUND)
-    })
+            .ok_or(COMMENT_NOT_FOUND)?;
+        Ok((article.id, comment))
+    })?;
+    db.events().publish(Event::CommentAdded {
+        article_id,
+        comment_id: comment.id,
+    });
+    Ok(comment)
 }
 
 /// Deletes a comment: 404 `article` for an unknown slug, 404 `comment` for an id that is not a
-/// comment of that article (a non-numeric id included), 403 for someone else's comment.
+/// comment of that article (a non-numeric id included), 403 for someone else's comment. Announced
+/// once committed ([`Event::CommentDeleted`]).
 pub async fn delete_comment(
     db: &Session,
     viewer: Viewer,
@@ -127,7 +137,7 @@ pub async fn delete_comment(
 ) -> Result<(), AppError> {
     let slug = slug.to_owned();
     let comment_id = comment_id.trim().parse::<i32>().ok();
-    on_connection!(db.for_viewer(viewer), async move |conn| {
+    let (article_id, comment_id) = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn.find_article(&slug).await?;
         let comment_id = comment_id.ok_or(COMMENT_NOT_FOUND)?;
         let author_id: i32 = comments::table
@@ -146,7 +156,32 @@ pub async fn delete_comment(
         diesel::delete(comments::table.find(comment_id))
             .execute(conn)
             .await?;
-        Ok(())
+        Ok((article.id, comment_id))
+    })?;
+    db.events().publish(Event::CommentDeleted {
+        article_id,
+        comment_id,
+    });
+    Ok(())
+}
+
+/// One comment by id, as `viewer` sees it: for subscribers told of a new comment. 404 `comment`
+/// when it is gone again.
+pub async fn get_comment(
+    db: &Session,
+    viewer: Option<Viewer>,
+    comment_id: i32,
+) -> Result<Comment, AppError> {
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let rows = comments::table
+            .find(comment_id)
+            .select(CommentRow::as_select())
+            .load(conn)
+            .await?;
+        conn.decorate_comments(viewer, rows)
+            .await?
+            .pop()
+            .ok_or(COMMENT_NOT_FOUND)
     })
 }
 

@@ -16,6 +16,7 @@ pub mod articles;
 pub mod comments;
 pub mod counters;
 pub mod health;
+pub mod live;
 pub mod paging;
 pub mod profiles;
 pub mod slug;

@@ -82,6 +82,20 @@ pub async fn unfollow(db: &Session, viewer: Viewer, username: &str) -> Result<Pr
     })
 }
 
+/// Whether `viewer` follows the user `user_id`: for feed subscribers told of a new article.
+pub async fn is_following(db: &Session, viewer: Viewer, user_id: i32) -> Result<bool, AppError> {
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let found: Option<i32> = follows::table
+            .filter(follows::follower_id.eq(viewer.user_id))
+            .filter(follows::followee_id.eq(user_id))
+            .select(follows::followee_id)
+            .first(conn)
+            .await
+            .optional()?;
+        Ok(found.is_some())
+    })
+}
+
 /// Profile lookups, implemented for every connection type.
 pub trait ProfileQueries: Send {
     /// The profiles of `user_ids` as `viewer` sees them, in two statements at most whatever the
