@@ -149,6 +149,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "logins and registrations per email and minute, from all addresses together (0 switches the limit off)",
     ),
     (
+        "WRITES_PER_USER",
+        "30",
+        "articles and comments one user may create per minute, REST and GraphQL together (0 switches the quota off)",
+    ),
+    (
         "TRUSTED_PROXIES",
         "(none)",
         "comma-separated addresses and networks (127.0.0.1,10.0.0.0/8) of proxies whose X-Forwarded-For names the client; from any other peer the header is ignored",
@@ -334,6 +339,7 @@ impl Config {
                     10,
                     0..=1_000_000,
                 )?,
+                writes_per_user: reader.number("WRITES_PER_USER", 30, 0..=1_000_000)?,
                 trusted_proxies: reader.parse("TRUSTED_PROXIES", "", TrustedProxies::parse)?,
             },
             instance_name: reader.parse(

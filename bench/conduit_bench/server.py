@@ -36,14 +36,16 @@ def environment(database_url, workdir, port):
     settings = ("DATABASE_URL", "BIND_ADDRESS", "JWT_SECRET", "TOKEN_LIFETIME_SECS", "DATA_DIR",
                 "DB_POOL_SIZE", "DB_TIMEOUT_SECS", "MIGRATE_ON_START", "MAX_BODY_BYTES",
                 "LOG_FORMAT", "GRAPHIQL", "GRAPHQL_INTROSPECTION", "INSTANCE_NAME", "RUST_LOG",
-                "CREDENTIAL_ATTEMPTS_PER_ADDRESS", "CREDENTIAL_ATTEMPTS_PER_ACCOUNT", "TRUSTED_PROXIES")
+                "CREDENTIAL_ATTEMPTS_PER_ADDRESS", "CREDENTIAL_ATTEMPTS_PER_ACCOUNT", "TRUSTED_PROXIES",
+                "WRITES_PER_USER")
     env = {key: value for key, value in os.environ.items()
            if key not in settings and not key.startswith("CONDUIT_")}
     env.update(DATABASE_URL=database_url, BIND_ADDRESS=f"127.0.0.1:{port}",
                DATA_DIR=os.path.join(workdir, "data"),
-               # The load generator is one client logging in as one user thousands of times a
-               # second: the benchmark measures the work, so the per-client limits are off.
-               CREDENTIAL_ATTEMPTS_PER_ADDRESS="0", CREDENTIAL_ATTEMPTS_PER_ACCOUNT="0")
+               # The load generator is one client logging in and writing as one user thousands of
+               # times a second: the benchmark measures the work, so the per-client limits are off.
+               CREDENTIAL_ATTEMPTS_PER_ADDRESS="0", CREDENTIAL_ATTEMPTS_PER_ACCOUNT="0",
+               WRITES_PER_USER="0")
     if not database_url.startswith("sqlite:"):
         env["JWT_SECRET"] = BENCH_JWT_SECRET  # required there; SQLite generates its own
     return env

@@ -62,6 +62,9 @@ class Stack:
                 f"HTTP_PORT=127.0.0.1:{self.port}",
                 f"CONDUIT_IMAGE={image}",
                 "RUST_LOG=info",
+                # The rolling-restart load has two writers posting as one user as fast as they
+                # can: a load test, not a user, so the per-user write quota is off.
+                "WRITES_PER_USER=0",
             ]) + "\n")
 
     def compose(self, *arguments, timeout=600):

@@ -133,6 +133,8 @@ pub struct ArticleMutation;
 
 #[Object]
 impl ArticleMutation {
+    /// Publishes an article by the viewer. Past the viewer's write quota (articles and comments,
+    /// shared with REST) RATE_LIMITED, with `extensions.retryAfter` in seconds.
     async fn create_article(
         &self,
         context: &Context<'_>,
@@ -145,7 +147,7 @@ impl ArticleMutation {
             body: Some(input.body),
             tag_list: Some(input.tag_list),
         };
-        let article = articles::create_article(context.db(), viewer, input)
+        let article = articles::create_article(context.db(), context.state(), viewer, input)
             .await
             .map_err(graphql_error)?;
         Ok(ArticlePayload {

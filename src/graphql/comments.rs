@@ -35,15 +35,23 @@ pub struct CommentMutation;
 
 #[Object]
 impl CommentMutation {
+    /// Comments on an article as the viewer. Past the viewer's write quota (articles and
+    /// comments, shared with REST) RATE_LIMITED, with `extensions.retryAfter` in seconds.
     async fn add_comment(
         &self,
         context: &Context<'_>,
         input: AddCommentInput,
     ) -> async_graphql::Result<CommentPayload> {
         let viewer = context.require_viewer()?;
-        let comment = comments::add_comment(context.db(), viewer, &input.slug, Some(input.body))
-            .await
-            .map_err(graphql_error)?;
+        let comment = comments::add_comment(
+            context.db(),
+            context.state(),
+            viewer,
+            &input.slug,
+            Some(input.body),
+        )
+        .await
+        .map_err(graphql_error)?;
         Ok(CommentPayload {
             comment: CommentNode(comment),
         })

@@ -1,5 +1,6 @@
 //! Rate limits inside the service, for deployments without a proxy in front and as a second line
-//! behind one. They are checked by the service functions, so REST and GraphQL spend one budget,
+//! behind one: credential attempts per client address and per account, and a write quota per
+//! user (articles and comments created). They are checked by the service functions, so REST and GraphQL spend one budget,
 //! and before any expensive work: a refused login or registration hashes nothing. A refusal is
 //! [`AppError::RateLimited`] with the seconds to wait: 429 with `Retry-After` on REST,
 //! `extensions.code = "RATE_LIMITED"` and `extensions.retryAfter` in GraphQL.
@@ -25,6 +26,8 @@ pub struct RateLimitSettings {
     /// Logins and registrations per account, i.e. per (normalised) email
     /// (`CREDENTIAL_ATTEMPTS_PER_ACCOUNT`).
     pub credential_attempts_per_account: u32,
+    /// Articles and comments one user may create (`WRITES_PER_USER`).
+    pub writes_per_user: u32,
     /// Peers allowed to name the client in `X-Forwarded-For` (`TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
 }
@@ -35,6 +38,7 @@ impl RateLimitSettings {
         RateLimitSettings {
             credential_attempts_per_address: 0,
             credential_attempts_per_account: 0,
+            writes_per_user: 0,
             trusted_proxies: TrustedProxies::default(),
         }
     }
@@ -44,6 +48,7 @@ impl RateLimitSettings {
 pub struct RateLimits {
     credentials_per_address: KeyedLimit<IpAddr>,
     credentials_per_account: KeyedLimit<String>,
+    writes_per_user: KeyedLimit<i32>,
 }
 
 impl RateLimits {
@@ -55,6 +60,7 @@ impl RateLimits {
             credentials_per_account: KeyedLimit::per_minute(
                 settings.credential_attempts_per_account,
             ),
+            writes_per_user: KeyedLimit::per_minute(settings.writes_per_user),
         }
     }
 
@@ -70,6 +76,12 @@ impl RateLimits {
         self.credentials_per_account.check(&email.to_owned())
     }
 
+    /// Spends one creation (an article or a comment) of the user's write quota. Called after
+    /// the input is validated and before anything is written.
+    pub fn check_write(&self, user_id: i32) -> Result<(), AppError> {
+        self.writes_per_user.check(&user_id)
+    }
+
     /// Keys held by the credential limits (addresses, accounts), to test that they are bounded.
     pub fn tracked_keys(&self) -> (usize, usize) {
         (
@@ -82,5 +94,6 @@ impl RateLimits {
     pub fn sweep(&self) {
         self.credentials_per_address.sweep();
         self.credentials_per_account.sweep();
+        self.writes_per_user.sweep();
     }
 }

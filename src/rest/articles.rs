@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::service::article_views::Article;
 use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
 use crate::service::paging::Page;
+use crate::state::AppState;
 
 /// `{"article": …}`; a request without the wrapper reads as one with every field left out, so
 /// the lookup and the authorship check still come first.
@@ -126,8 +127,9 @@ pub async fn get_article(
 /// `POST /api/articles` → 201
 #[utoipa::path(post, path = "/api/articles", operation_id = "CreateArticle", tag = "Articles",
     request_body = ArticleEnvelope<NewArticleBody>, security(("Token" = [])),
-    responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
+    responses((status = 201, body = ArticleEnvelope<Article>), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Past the WRITES_PER_USER quota; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn create_article(
+    State(state): State<AppState>,
     db: Session,
     AuthUser(viewer): AuthUser,
     JsonBody(body): JsonBody<ArticleEnvelope<NewArticleBody>>,
@@ -138,7 +140,7 @@ pub async fn create_article(
         body: body.article.body,
         tag_list: body.article.tag_list,
     };
-    let article = articles::create_article(&db, viewer, input).await?;
+    let article = articles::create_article(&db, &state, viewer, input).await?;
     Ok((StatusCode::CREATED, Json(ArticleEnvelope { article })))
 }
 

@@ -1,7 +1,7 @@
 //! `/api/articles/{slug}/comments` and `/api/articles/{slug}/comments/{id}`.
 
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +12,7 @@ use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
 use crate::db::Session;
 use crate::error::AppError;
 use crate::service::comments::{self, Comment};
+use crate::state::AppState;
 
 /// `{"comment": {"body": …}}`; without the wrapper the body counts as blank (after the article
 /// lookup).
@@ -52,14 +53,15 @@ pub async fn list_comments(
 /// `POST /api/articles/{slug}/comments` → 201
 #[utoipa::path(post, path = "/api/articles/{slug}/comments", operation_id = "CreateArticleComment", tag = "Comments",
     params(("slug" = String, Path)), request_body = NewCommentEnvelope, security(("Token" = [])),
-    responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
+    responses((status = 201, body = CommentEnvelope), (status = 401, description = "No token, or an invalid one", body = ErrorBody), (status = 404, description = "Unknown article", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Past the WRITES_PER_USER quota; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn add_comment(
+    State(state): State<AppState>,
     db: Session,
     AuthUser(viewer): AuthUser,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<NewCommentEnvelope>,
 ) -> Result<(StatusCode, Json<CommentEnvelope>), AppError> {
-    let comment = comments::add_comment(&db, viewer, &slug, body.comment.body).await?;
+    let comment = comments::add_comment(&db, &state, viewer, &slug, body.comment.body).await?;
     Ok((StatusCode::CREATED, Json(CommentEnvelope { comment })))
 }
 

@@ -23,6 +23,7 @@ use crate::db::schema::{article_tags, articles, favorites, follows, tags, users}
 use crate::error::AppError;
 use crate::events::Event;
 use crate::on_connection;
+use crate::state::AppState;
 
 pub const TITLE_MAX_CHARS: usize = 255;
 pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
@@ -223,12 +224,18 @@ pub async fn get_article(
     })
 }
 
+/// Publishes an article by the viewer. Spends one of the viewer's writes
+/// ([`RateLimits::check_write`](crate::rate_limit::RateLimits::check_write)) once the input is
+/// valid: past the quota, [`AppError::RateLimited`] and nothing is written.
+///
 /// Creates an article and, once it is committed, announces it ([`Event::ArticlePublished`]).
 pub async fn create_article(
     db: &Session,
+    state: &AppState,
     viewer: Viewer,
     input: NewArticle,
 ) -> Result<Article, AppError> {
+    let state = state.clone();
     let article = on_connection!(db.for_viewer(viewer), async move |conn| {
         let mut validator = Validator::default();
         let title = validator.required("title", input.title, TITLE_MAX_CHARS);
@@ -237,6 +244,7 @@ pub async fn create_article(
         let body = validator.required("body", input.body, BODY_MAX_CHARS);
         let tag_list = validate_tag_list(&mut validator, input.tag_list.unwrap_or_default());
         validator.finish()?;
+        state.rate_limits().check_write(viewer.user_id)?;
 
         let now = super::now();
         let base_slug = slugify(&title);

@@ -21,6 +21,7 @@ use crate::db::schema::comments;
 use crate::error::AppError;
 use crate::events::Event;
 use crate::on_connection;
+use crate::state::AppState;
 
 pub const BODY_MAX_CHARS: usize = 10_000;
 
@@ -76,19 +77,27 @@ pub async fn comments_by_article(
     })
 }
 
+/// Comments on the article `slug` as the viewer. Spends one of the viewer's writes
+/// ([`RateLimits::check_write`](crate::rate_limit::RateLimits::check_write)) once the article
+/// is found and the body is valid: past the quota, [`AppError::RateLimited`] and nothing is
+/// written.
+///
 /// Adds a comment and, once it is committed, announces it ([`Event::CommentAdded`]).
 pub async fn add_comment(
     db: &Session,
+    state: &AppState,
     viewer: Viewer,
     slug: &str,
     body: Option<String>,
 ) -> Result<Comment, AppError> {
     let slug = slug.to_owned();
+    let state = state.clone();
     let (article_id, comment) = on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn.find_article(&slug).await?;
         let mut validator = Validator::default();
         let body = validator.required("body", body, BODY_MAX_CHARS);
         validator.finish()?;
+        state.rate_limits().check_write(viewer.user_id)?;
         let now = super::now();
         let row = NewCommentRow {
             article_id: article.id,

@@ -42,3 +42,4 @@ mod trailing_slashes;
 mod users_graphql;
 mod users_rest;
 mod users_rest_bad_input;
+mod write_quota;

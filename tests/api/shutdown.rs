@@ -220,6 +220,8 @@ async fn sigterm_under_load_loses_no_request() {
         &[
             ("SHUTDOWN_DRAIN_SECS", drain.as_str()),
             ("SHUTDOWN_GRACE_SECS", grace.as_str()),
+            // The load writes as one user as fast as it can: no per-user write quota.
+            ("WRITES_PER_USER", "0"),
         ],
     );
     let client = reqwest::Client::new();
