@@ -323,6 +323,9 @@ def test_mysql(stack):
     # Podman 4.3 runs no health checks, so `depends_on: condition: service_healthy` does not hold
     # the replicas back: those that started before MySQL accepted connections exited and were
     # restarted with new addresses, and Nginx resolves `app` only when it loads its configuration.
+    # So: every replica healthy first, then Nginx reloaded.
+    for app in apps:
+        check(f"MySQL stack: {app} turns healthy", wait_healthy(app, 90))
     stack.reload_nginx()
     spread, failures = http_load.served_by(stack.port, 60, 3)
     check("MySQL stack: requests reach all three replicas", len(spread) == 3 and not failures,
