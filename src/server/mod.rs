@@ -89,7 +89,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
 
-    for (stream, peer) in listener::stop_listening(listener) {
+    for (stream, peer) in listener::stop_listening(listener).await {
         connections.serve(stream, peer, router.clone());
     }
     let open = connections.close();
