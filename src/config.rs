@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::db::{DatabaseUrl, PoolSettings};
+use crate::events::transport::{EventsUrl, parse_channel};
 use crate::graphql::limits::QueryLimits;
 use crate::rate_limit::{RateLimitSettings, TrustedProxies};
 
@@ -174,6 +175,31 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "how many live events (subscriptions, server-sent events) a subscriber may fall behind before it is dropped with a reason (16 to 65536)",
     ),
     (
+        "EVENTS_URL",
+        "(none)",
+        "how live events reach the other replicas: redis://HOST[:PORT] for Redis pub/sub (any database; needed for MySQL with more than one replica), local for this process only; unset: PostgreSQL LISTEN/NOTIFY on PostgreSQL, this process only on SQLite and MySQL",
+    ),
+    (
+        "EVENTS_CHANNEL",
+        "conduit_events",
+        "the PostgreSQL notification channel or Redis pub/sub channel events travel on; deployments sharing a Redis need one each (lower-case letters, digits, _)",
+    ),
+    (
+        "LIVE_CONNECTIONS_MAX",
+        "10000",
+        "most live connections (server-sent event streams and GraphQL WebSockets together) one instance serves; past it a stream is refused 503 and a WebSocket closed with 1013 (1 to 1000000)",
+    ),
+    (
+        "LIVE_SUBSCRIPTIONS_PER_CONNECTION",
+        "100",
+        "most GraphQL operations running at once on one WebSocket; one more is answered with an error (1 to 10000)",
+    ),
+    (
+        "LIVE_PING_SECS",
+        "30",
+        "how often the server pings a GraphQL WebSocket; a client that sends nothing (not even the pong its WebSocket stack answers by itself) for twice as long, or no connection_init within it, is closed (5 to 3600)",
+    ),
+    (
         "INSTANCE_NAME",
         "(the host name)",
         "this instance's name, sent in every response's X-Conduit-Instance header",
@@ -234,8 +260,22 @@ pub struct Config {
 /// Live updates: GraphQL subscriptions and server-sent events (see `events`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventSettings {
-    /// Events a subscriber may fall behind before it is dropped (`EVENTS_BUFFER`).
+    /// Events a subscriber may fall behind before it is dropped (`EVENTS_BUFFER`); also how
+    /// many of this process's events may wait for the transport.
     pub capacity: usize,
+    /// How events reach the other replicas (`EVENTS_URL`).
+    pub url: EventsUrl,
+    /// The channel they travel on (`EVENTS_CHANNEL`).
+    pub channel: String,
+    /// Most server-sent event streams and GraphQL WebSockets open at once
+    /// (`LIVE_CONNECTIONS_MAX`).
+    pub max_connections: usize,
+    /// Most operations running at once on one GraphQL WebSocket
+    /// (`LIVE_SUBSCRIPTIONS_PER_CONNECTION`).
+    pub subscriptions_per_connection: usize,
+    /// How often a GraphQL WebSocket is pinged; twice this without a word from the client
+    /// closes it (`LIVE_PING_SECS`).
+    pub ping_interval: Duration,
 }
 
 /// The stages of a graceful shutdown (see `server`): first the drain, while the instance still
@@ -363,6 +403,15 @@ impl Config {
             },
             events: EventSettings {
                 capacity: reader.number("EVENTS_BUFFER", 1024, 16..=65_536)?,
+                url: reader.parse("EVENTS_URL", "", EventsUrl::parse)?,
+                channel: reader.parse("EVENTS_CHANNEL", "conduit_events", parse_channel)?,
+                max_connections: reader.number("LIVE_CONNECTIONS_MAX", 10_000, 1..=1_000_000)?,
+                subscriptions_per_connection: reader.number(
+                    "LIVE_SUBSCRIPTIONS_PER_CONNECTION",
+                    100,
+                    1..=10_000,
+                )?,
+                ping_interval: reader.seconds("LIVE_PING_SECS", 30, 5..=3600)?,
             },
         })
     }
@@ -519,6 +568,8 @@ mod tests {
                 "soon",
                 "expected a whole number from 1 to 3600",
             ),
+            ("EVENTS_URL", "kafka://broker:9092", "expected redis://"),
+            ("EVENTS_CHANNEL", "Conduit-Events", "lower-case letters"),
         ];
         for (name, value, problem) in cases {
             let error = Config::from_source(&[(name, value)]).unwrap_err();

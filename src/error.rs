@@ -42,6 +42,10 @@ pub enum AppError {
     /// The database (or another dependency) cannot be reached right now; retrying may work.
     #[error("service temporarily unavailable")]
     Unavailable,
+    /// The instance serves its most live connections (`LIVE_CONNECTIONS_MAX`): another stream
+    /// is refused until one closes.
+    #[error(transparent)]
+    TooManyConnections(#[from] crate::events::connections::TooManyConnections),
     /// A bug or an unexpected failure. The cause is logged, the client sees a generic message.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -72,7 +76,7 @@ impl AppError {
             AppError::BadRequest(_) => "BAD_REQUEST",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::RateLimited { .. } => "RATE_LIMITED",
-            AppError::Unavailable => "UNAVAILABLE",
+            AppError::Unavailable | AppError::TooManyConnections(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -97,6 +101,7 @@ impl AppError {
                 &format!("too many requests, retry in {retry_after_secs} seconds"),
             ),
             AppError::Unavailable => single("service", "temporarily unavailable, retry later"),
+            AppError::TooManyConnections(refusal) => single("connections", &refusal.to_string()),
             AppError::Internal(_) => single("server", "internal error"),
         }
     }
@@ -116,6 +121,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             AppError::Unavailable => Some(1),
+            AppError::TooManyConnections(_) => Some(5),
             _ => None,
         }
     }

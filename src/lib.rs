@@ -44,9 +44,16 @@ impl AppState {
         let secret = auth::secret::load_or_create(&config)?;
         let tokens = auth::TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
         let password_metrics = metrics::PasswordHashMetrics::new()?;
-        let metrics = metrics::Metrics::new(&database, &password_metrics)?;
+        let transport = events::Transport::choose(&config.events.url, &config.database_url);
+        let events = events::Events::connect(
+            config.events.capacity,
+            transport,
+            config.events.channel.clone(),
+            config.pool.connect_timeout,
+        )
+        .await;
+        let metrics = metrics::Metrics::new(&database, &password_metrics, &events)?;
         let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics)?;
-        let events = events::Events::new(config.events.capacity);
         Ok(AppState::new(
             database, tokens, passwords, metrics, events, config,
         ))

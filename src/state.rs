@@ -7,6 +7,7 @@ use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Config;
 use crate::db::Database;
 use crate::events::Events;
+use crate::events::connections::LiveConnections;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 
@@ -22,6 +23,7 @@ struct Inner {
     metrics: Metrics,
     rate_limits: RateLimits,
     events: Events,
+    live_connections: LiveConnections,
     config: Config,
     draining: AtomicBool,
 }
@@ -43,6 +45,7 @@ impl AppState {
                 metrics,
                 rate_limits: RateLimits::new(&config.rate_limits),
                 events,
+                live_connections: LiveConnections::new(config.events.max_connections),
                 config,
                 draining: AtomicBool::new(false),
             }),
@@ -79,6 +82,11 @@ impl AppState {
     /// The event hub behind subscriptions and server-sent events.
     pub fn events(&self) -> &Events {
         &self.inner.events
+    }
+
+    /// The server-sent event streams and GraphQL WebSockets open now, and their limit.
+    pub fn live_connections(&self) -> &LiveConnections {
+        &self.inner.live_connections
     }
 
     pub fn config(&self) -> &Config {

@@ -13,6 +13,16 @@
 //!   publishing never blocks, and a subscriber that falls more than `capacity` events behind is
 //!   dropped with [`Lagged`] (its stream ends with a reason), without slowing anyone else.
 //!
+//! ## Across replicas
+//!
+//! Each process has its own hub. With a transport ([`transport`]: PostgreSQL `LISTEN/NOTIFY` or
+//! Redis pub/sub) an event is also handed to a background task that sends it to every replica,
+//! and each replica's task feeds the events of the others into its own hub. A process delivers
+//! its own events to its own subscribers at once, without the round trip, and drops them when
+//! they come back from the transport (each message names the process that sent it), so local
+//! subscribers get events even while the transport is down. Events that happen while a
+//! replica's transport connection is down are lost for that replica (at most once).
+//!
 //! ## What an event carries
 //!
 //! Ids and the few keys subscribers filter on (slug-independent article id, tags, author), never
@@ -20,10 +30,19 @@
 //! article body can be 100,000 characters, more than a PostgreSQL notification may carry. Each
 //! subscriber reads the current view for its own viewer when an event matches its filter.
 
+pub mod connections;
+pub mod transport;
+
+mod postgres_notify;
+mod redis_pubsub;
+
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
+
+pub use transport::Transport;
 
 /// Something that happened, after it committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,21 +95,45 @@ pub enum Lagged {
 #[derive(Clone)]
 pub struct Events {
     sender: broadcast::Sender<Arc<Event>>,
+    /// Where events go to reach the other replicas; `None` in-process only.
+    outbound: Option<Outbound>,
+}
+
+/// The queue to the transport's task, bounded so that writers never wait for the network.
+#[derive(Clone)]
+struct Outbound {
+    queue: mpsc::Sender<Arc<Event>>,
+    /// Set while events are being dropped because the queue is full, so that a transport outage
+    /// is logged once rather than once per event.
+    overflowing: Arc<AtomicBool>,
 }
 
 impl Events {
     /// An in-process hub whose subscribers may each fall `capacity` events behind.
     pub fn new(capacity: usize) -> Events {
         let (sender, _) = broadcast::channel(capacity.max(1));
-        Events { sender }
+        Events {
+            sender,
+            outbound: None,
+        }
     }
 
-    /// Tells every current subscriber of this process. Never blocks; without subscribers the
-    /// event is simply dropped. Call it only after the change has committed.
+    /// Tells every current subscriber of this process and, with a transport, hands the event to
+    /// it for the other replicas. Never blocks; without subscribers the event is simply dropped.
+    /// Call it only after the change has committed.
     pub fn publish(&self, event: Event) {
         tracing::debug!(?event, "event published");
+        let event = Arc::new(event);
+        if let Some(outbound) = &self.outbound {
+            outbound.send(event.clone());
+        }
+        self.deliver(event);
+    }
+
+    /// Tells this process's subscribers only: for events that come from other replicas.
+    fn deliver(&self, event: Arc<Event>) {
         // An error only means nobody listens right now: at-most-once, nothing to do.
-        let _ = self.sender.send(Arc::new(event));
+        let _ = self.sender.send(event);
     }
 
     /// A new subscriber: it sees the events published from now on.
@@ -103,6 +146,28 @@ impl Events {
     /// Current subscribers of this process.
     pub fn subscriber_count(&self) -> usize {
         self.sender.receiver_count()
+    }
+}
+
+impl Outbound {
+    fn send(&self, event: Arc<Event>) {
+        match self.queue.try_send(event) {
+            Ok(()) => {
+                if self.overflowing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("events reach the other replicas again");
+                }
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.overflowing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "the events transport is behind (EVENTS_BUFFER events queued): events are \
+                         not sent to the other replicas until it catches up"
+                    );
+                }
+            }
+            // The transport's task has stopped: the process is shutting down.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! | `conduit_graphql_operation_duration_seconds` | histogram | `operation`, `outcome` | [`graphql::GraphqlMetrics`] |
 //! | `conduit_errors_total` | counter | `interface` (`rest`, `graphql`), `code` | both interfaces, from the domain error code |
 //! | `conduit_db_*` | gauges and counters | `backend` | [`database::DatabaseCollector`], read from the pool at scrape time |
+//! | `conduit_live_subscribers` | gauge | | [`live::LiveCollector`], read from the event hub at scrape time |
 //! | `conduit_password_hash_*` | gauge and histograms | | [`PasswordHashMetrics`] |
 //! | `conduit_build_info` | gauge (always 1) | `version` | [`Metrics::new`] |
 //! | `process_*` | standard process metrics (CPU, resident memory, file descriptors) | | the `prometheus` crate, Linux only |
@@ -20,12 +21,14 @@
 pub mod database;
 pub mod graphql;
 pub mod http;
+pub mod live;
 
 use std::sync::Arc;
 
 use prometheus::{Encoder as _, Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
 
 use crate::db::Database;
+use crate::events::Events;
 
 /// Latency buckets in seconds, from 1 ms (a cached read on loopback) to 10 s (past every
 /// timeout the service sets).
@@ -50,10 +53,12 @@ struct Inner {
 impl Metrics {
     /// Registers every metric of the app: the HTTP and GraphQL instruments, the error counter,
     /// the database pool and statement figures of `database`, the password-hashing instruments
-    /// of `password_hashing`, the build info and (on Linux) the process metrics.
+    /// of `password_hashing`, the live subscribers of `events`, the build info and (on Linux) the
+    /// process metrics.
     pub fn new(
         database: &Database,
         password_hashing: &PasswordHashMetrics,
+        events: &Events,
     ) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let http = http::HttpMetrics::new(&registry)?;
@@ -70,6 +75,7 @@ impl Metrics {
             database.clone(),
         )?))?;
         password_hashing.register(&registry)?;
+        registry.register(Box::new(live::LiveCollector::new(events.clone())?))?;
         let build_info = IntGauge::with_opts(
             Opts::new(
                 "conduit_build_info",

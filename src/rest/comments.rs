@@ -29,7 +29,7 @@ pub struct NewCommentBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct CommentEnvelope {
-    comment: Comment,
+    pub comment: Comment,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,9 +1,11 @@
-//! The REST interface: the 19 RealWorld operations under `/api`, in the RealWorld JSON shapes.
+//! The REST interface: the 19 RealWorld operations under `/api`, in the RealWorld JSON shapes,
+//! and two streams of server-sent events ([`events`]).
 //! Handlers parse input, call one service function and render its result; no SQL, no rules.
 
 mod articles;
 mod comments;
 pub mod error;
+mod events;
 pub mod extract;
 pub mod openapi;
 mod profiles;
@@ -29,6 +31,8 @@ pub fn routes() -> Router<AppState> {
             post(profiles::follow).delete(profiles::unfollow),
         )
         .route("/api/articles/feed", get(articles::feed))
+        // A fixed segment wins over `{slug}`; `events`, like `feed`, is never made a slug.
+        .route("/api/articles/events", get(events::article_events))
         .route(
             "/api/articles",
             get(articles::list_articles).post(articles::create_article),
@@ -46,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/articles/{slug}/comments",
             get(comments::list_comments).post(comments::add_comment),
+        )
+        .route(
+            "/api/articles/{slug}/comments/events",
+            get(events::comment_events),
         )
         .route(
             "/api/articles/{slug}/comments/{id}",

@@ -7,7 +7,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{articles, comments, profiles, tags, users};
+use super::{articles, comments, events, profiles, tags, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,8 @@ use super::{articles, comments, profiles, tags, users};
         articles::favorite,
         articles::unfavorite,
         tags::list_tags,
+        events::article_events,
+        events::comment_events,
     ),
     modifiers(&TokenScheme),
     tags(

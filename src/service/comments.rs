@@ -194,6 +194,27 @@ pub async fn get_comment(
     })
 }
 
+/// Comments on the article `article_id` with an id above `after`, oldest first, as `viewer` sees
+/// them: what a server-sent-events client missed while it reconnected (its `Last-Event-ID` is
+/// the id of the last comment it received; ids grow with each insert).
+pub async fn comments_since(
+    db: &Session,
+    viewer: Option<Viewer>,
+    article_id: i32,
+    after: i32,
+) -> Result<Vec<Comment>, AppError> {
+    on_connection!(db.for_viewer(viewer), async move |conn| {
+        let rows = comments::table
+            .filter(comments::article_id.eq(article_id))
+            .filter(comments::id.gt(after))
+            .order(comments::id.asc())
+            .select(CommentRow::as_select())
+            .load(conn)
+            .await?;
+        conn.decorate_comments(viewer, rows).await
+    })
+}
+
 /// Comment reads, implemented for every connection type.
 pub trait CommentQueries: Send {
     /// Comment rows of several articles, newest first.

@@ -60,14 +60,7 @@ pub fn comments_added(
         Event::CommentAdded {
             article_id: of,
             comment_id,
-        } if of == article_id => Some(
-            async move {
-                let session = live.state.session();
-                let comment = comments::get_comment(&session, live.viewer, comment_id).await?;
-                Ok(Some(comment))
-            }
-            .boxed(),
-        ),
+        } if of == article_id => Some(live.added_comment(comment_id).boxed()),
         _ => None,
     })
 }
@@ -82,14 +75,43 @@ pub fn comments_deleted(
         Event::CommentDeleted {
             article_id: of,
             comment_id,
+        } if of == article_id => Some(live.deleted_comment(of, comment_id).boxed()),
+        _ => None,
+    })
+}
+
+/// A comment added to or deleted from an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentChange {
+    Added(Comment),
+    Deleted(DeletedComment),
+}
+
+/// Comments added to and deleted from the article `article_id` from now on, in the order they
+/// happened (one subscription: the server-sent events of an article's comments).
+pub fn comment_changes(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    article_id: i32,
+) -> impl Stream<Item = LiveItem<CommentChange>> + Send + use<> {
+    deliver(state, viewer, move |live, event| match *event {
+        Event::CommentAdded {
+            article_id: of,
+            comment_id,
         } if of == article_id => Some(
             async move {
-                // Read now: the article may have been renamed since the stream started.
-                let article = live.article(of).await?;
-                Ok(Some(DeletedComment {
-                    id: comment_id,
-                    slug: article.slug,
-                }))
+                let comment = live.added_comment(comment_id).await?;
+                Ok(comment.map(CommentChange::Added))
+            }
+            .boxed(),
+        ),
+        Event::CommentDeleted {
+            article_id: of,
+            comment_id,
+        } if of == article_id => Some(
+            async move {
+                let deleted = live.deleted_comment(of, comment_id).await?;
+                Ok(deleted.map(CommentChange::Deleted))
             }
             .boxed(),
         ),
@@ -172,6 +194,25 @@ impl Live {
     async fn article(&self, article_id: i32) -> Result<Article, AppError> {
         let session = self.state.session();
         articles::get_article_by_id(&session, self.viewer, article_id).await
+    }
+
+    async fn added_comment(self, comment_id: i32) -> Result<Option<Comment>, AppError> {
+        let session = self.state.session();
+        let comment = comments::get_comment(&session, self.viewer, comment_id).await?;
+        Ok(Some(comment))
+    }
+
+    async fn deleted_comment(
+        self,
+        article_id: i32,
+        comment_id: i32,
+    ) -> Result<Option<DeletedComment>, AppError> {
+        // Read now: the article may have been renamed since the stream started.
+        let article = self.article(article_id).await?;
+        Ok(Some(DeletedComment {
+            id: comment_id,
+            slug: article.slug,
+        }))
     }
 }
 

@@ -26,8 +26,9 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
-/// Slugs that would collide with a fixed route: `/api/articles/feed` is the feed.
-const RESERVED: &[&str] = &["feed"];
+/// Slugs that would collide with a fixed route: `/api/articles/feed` is the feed,
+/// `/api/articles/events` the stream of new articles (a fixed segment wins over `{slug}`).
+const RESERVED: &[&str] = &["feed", "events"];
 
 /// `base` with a random six-character suffix: `how-to-train-your-dragon-k3x9q2`.
 pub fn with_suffix(base: &str) -> String {
@@ -54,6 +55,10 @@ mod tests {
         assert!(
             slugify("Feed").starts_with("feed-"),
             "the feed route keeps its path"
+        );
+        assert!(
+            slugify("Events!").starts_with("events-"),
+            "the article events route keeps its path"
         );
         assert_eq!(slugify(&"a".repeat(500)).chars().count(), MAX_CHARS);
     }

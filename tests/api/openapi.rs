@@ -1,12 +1,13 @@
-//! The OpenAPI document is generated from the handlers and lists all 19 RealWorld operations;
-//! the docs page and its assets are served from the binary (no internet needed).
+//! The OpenAPI document is generated from the handlers and lists all 19 RealWorld operations
+//! and the two streams of server-sent events; the docs page and its assets are served from the
+//! binary (no internet needed).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
 use crate::harness::TestApp;
 
-const OPERATIONS: [&str; 19] = [
+const OPERATIONS: [&str; 21] = [
     "Login",
     "CreateUser",
     "GetCurrentUser",
@@ -26,10 +27,12 @@ const OPERATIONS: [&str; 19] = [
     "CreateArticleFavorite",
     "DeleteArticleFavorite",
     "GetTags",
+    "GetArticleEvents",
+    "GetArticleCommentEvents",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_document_lists_all_19_operations() {
+async fn the_document_lists_the_19_realworld_operations_and_the_event_streams() {
     let app = TestApp::spawn().await;
     let response = app.rest("GET", "/api/openapi.json", None, None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -54,6 +57,11 @@ async fn the_document_lists_all_19_operations() {
     assert_eq!(operations, expected);
     assert!(document["components"]["securitySchemes"]["Token"].is_object());
     assert!(document["components"]["schemas"]["Article"].is_object());
+    let stream = &document["paths"]["/api/articles/{slug}/comments/events"]["get"];
+    assert!(
+        stream["responses"]["200"]["content"]["text/event-stream"].is_object(),
+        "{stream}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -170,7 +170,32 @@ impl GraphqlSocket {
     }
 }
 
-async fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
+/// Waits until the server at `base` feeds `count` live subscribers (its
+/// `conduit_live_subscribers` gauge), panicking after [`DELIVERY`]: subscriptions start
+/// asynchronously after the `subscribe` message.
+pub async fn wait_for_subscribers(base: &str, count: i64) {
+    let deadline = tokio::time::Instant::now() + DELIVERY;
+    let mut current = None;
+    while tokio::time::Instant::now() < deadline {
+        let metrics = reqwest::get(format!("{base}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .unwrap();
+        current = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("conduit_live_subscribers "))
+            .and_then(|value| value.trim().parse::<i64>().ok());
+        if current == Some(count) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("expected {count} live subscribers, the server reports {current:?}");
+}
+
+pub async fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
     let client = reqwest::Client::new();
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client
@@ -186,7 +211,7 @@ async fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Va
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-async fn register(base: &str, name: &str) -> String {
+pub async fn register(base: &str, name: &str) -> String {
     let response = reqwest::Client::new()
         .post(format!("{base}/api/users"))
         .json(&crate::harness::registration(name))
@@ -197,14 +222,14 @@ async fn register(base: &str, name: &str) -> String {
     body["user"]["token"].as_str().unwrap().to_owned()
 }
 
-async fn publish(base: &str, token: &str, title: &str, tags: &[&str]) -> String {
+pub async fn publish(base: &str, token: &str, title: &str, tags: &[&str]) -> String {
     let article = json!({ "article": {
         "title": title, "description": "d", "body": "b", "tagList": tags } });
     let body = call(base, "POST", "/api/articles", token, Some(article)).await;
     body["article"]["slug"].as_str().unwrap().to_owned()
 }
 
-async fn comment(base: &str, token: &str, slug: &str, text: &str) -> Value {
+pub async fn comment(base: &str, token: &str, slug: &str, text: &str) -> Value {
     let body = json!({ "comment": { "body": text } });
     let path = format!("/api/articles/{slug}/comments");
     call(base, "POST", &path, token, Some(body)).await["comment"].clone()
@@ -248,8 +273,8 @@ async fn comments_reach_subscribers_of_both_protocols_once_committed() {
             .subscribe("c", COMMENT_ADDED, json!({ "slug": world.slug }))
             .await;
     }
-    // Subscriptions start asynchronously: give the server a moment to register them.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Subscriptions start asynchronously: wait until the server has registered both.
+    wait_for_subscribers(base, 2).await;
 
     // A refused write (blank body) announces nothing; the committed one after it does.
     let path = format!("/api/articles/{}/comments", world.slug);
@@ -307,7 +332,7 @@ async fn deletions_updates_and_publications_are_announced_with_filters() {
             json!({}),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_for_subscribers(base, 3).await;
 
     let posted = comment(base, &world.alice, &world.slug, "to be deleted").await;
     // Deleted through GraphQL: the same service, the same event.
@@ -379,7 +404,7 @@ async fn the_feed_subscription_follows_the_people_the_viewer_follows() {
 
     let mut socket = GraphqlSocket::connect(base, TRANSPORT_WS, Some(&world.bob)).await;
     socket.subscribe("feed", feed, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_for_subscribers(base, 1).await;
     publish(base, &carol, "Not followed", &[]).await;
     publish(base, &world.alice, "Followed", &[]).await;
     let payload = socket.next("feed").await;
