@@ -11,9 +11,14 @@ It shows, and fails if it is not so:
      send the slow instance less);
   5. killing an instance during a read load loses no GET request;
   6. an instance sent SIGTERM finishes its in-flight request before it exits;
+  7. live updates cross replicas through nginx: a client of the comment stream (server-sent
+     events) and of a GraphQL subscription (WebSocket), both connected through nginx, receive a
+     comment posted through nginx that another replica served, over PostgreSQL NOTIFY and over
+     Redis pub/sub (the delivery latency is reported, and must stay under a second);
 and that /metrics is served by each instance but not through nginx.
 
 Usage: lb-test.py --binary target/release/conduit [--postgres postgres://postgres@127.0.0.1:5432]
+                  [--redis redis://127.0.0.1:6379]
 Talks to 127.0.0.1 only; every loop is bounded.
 """
 
@@ -32,6 +37,7 @@ import uuid
 
 import http_load
 from http_load import free_port, request, served_by, served_during
+from live_clients import EventStream, GraphqlSocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "load-balancing-test-secret-32-bytes-or-more"
@@ -47,11 +53,12 @@ class Instance:
         self.port = free_port()
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.process = None
+        self.settings = {}
 
     def start(self):
         environment = dict(os.environ, DATABASE_URL=self.database_url, JWT_SECRET=SECRET,
                            BIND_ADDRESS=f"127.0.0.1:{self.port}", INSTANCE_NAME=self.name,
-                           LOG_FORMAT="json", RUST_LOG="info")
+                           LOG_FORMAT="json", RUST_LOG="info", **self.settings)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([self.binary], env=environment, stdout=log, stderr=log)
         if not http_load.wait_for(self.port):
@@ -164,10 +171,83 @@ class Nginx:
             self.process.wait(10)
 
 
+COMMENT_ADDED = "subscription($slug: String!) { commentAdded(slug: $slug) { id } }"
+
+
+def live_subscribers(instances):
+    """conduit_live_subscribers summed over the instances."""
+    total = 0
+    for instance in instances:
+        _, _, data = request(instance.port, path="/metrics")
+        match = re.search(rb"^conduit_live_subscribers (\d+)", data, re.M)
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def live_across(nginx_port, instances, token, slug, transport):
+    """7. A comment stream and a subscription, both through nginx; comments posted through nginx
+    until each client has received one that another replica served."""
+    stream = EventStream(nginx_port, f"/api/articles/{slug}/comments/events")
+    check(f"{transport}: the comment stream opens through nginx as text/event-stream",
+          stream.status == 200 and stream.headers.get("content-type") == "text/event-stream",
+          f"{stream.status} {stream.headers}")
+    subscriber = GraphqlSocket(nginx_port)
+    subscriber.send({"type": "subscribe", "id": "c",
+                     "payload": {"query": COMMENT_ADDED, "variables": {"slug": slug}}})
+    deadline = time.time() + 5
+    while live_subscribers(instances) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    on = {"stream": stream.headers.get("x-conduit-instance"),
+          "websocket": subscriber.headers.get("x-conduit-instance")}
+    latency = {}
+    for attempt in range(20):
+        status, headers, data = request(nginx_port, "POST", f"/api/articles/{slug}/comments",
+                                        {"comment": {"body": f"{transport} {attempt}"}},
+                                        headers={"Authorization": f"Token {token}"})
+        posted = time.time()
+        if status != 201:
+            check(f"{transport}: a comment is posted through nginx", False, f"{status} {data[:200]}")
+            break
+        comment_id = json.loads(data)["comment"]["id"]
+        writer = headers.get("x-conduit-instance")
+        event = stream.next_event(3)
+        arrived = {"stream": time.time() if event and event[1] == str(comment_id) else None}
+        message = subscriber.receive(3)
+        got = message and message.get("payload", {}).get("data", {}).get("commentAdded", {})
+        arrived["websocket"] = time.time() if got and got.get("id") == comment_id else None
+        for client in ("stream", "websocket"):
+            if arrived[client] is None:
+                check(f"{transport}: the {client} client receives every comment", False,
+                      f"comment {comment_id} from {writer}: {event if client == 'stream' else message}")
+                return
+            if writer != on[client] and client not in latency:
+                # Read one after the other: the second figure is an upper bound.
+                latency[client] = (arrived[client] - posted, writer, on[client])
+        if len(latency) == 2:
+            break
+    stream.close()
+    subscriber.close()
+    for client in ("stream", "websocket"):
+        figure = latency.get(client)
+        if figure:
+            print(f"lb-test: {transport}: comment posted through nginx on {figure[1]}, received by a "
+                  f"{client} client on {figure[2]} after {figure[0] * 1000:.1f} ms")
+        check(f"{transport}: a {client} client through nginx receives, within a second, a comment "
+              f"another replica served", figure is not None and figure[0] < 1.0, str(figure))
+
+
+def restart(instances, settings):
+    for instance in instances:
+        instance.stop()
+        instance.settings = settings
+        instance.start()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     arguments = parser.parse_args()
 
     database = f"conduit_lb_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -220,6 +300,15 @@ def main():
         blocked = [request(nginx.port, path=path)[0]
                    for path in ("/metrics", "/metrics?x=1", "//metrics", "/%6Detrics")]
         check("nginx does not serve /metrics to the public", blocked == [404] * 4, str(blocked))
+
+        # 7. Live updates across replicas, through nginx: PostgreSQL NOTIFY (the default on
+        # PostgreSQL), then Redis pub/sub; the later steps run on the default again.
+        slug = "balanced-0"
+        live_across(nginx.port, instances, token, slug, "PostgreSQL NOTIFY")
+        restart(instances, {"EVENTS_URL": arguments.redis,
+                            "EVENTS_CHANNEL": f"conduit_lb_{os.getpid()}"})
+        live_across(nginx.port, instances, token, slug, "Redis pub/sub")
+        restart(instances, {})
 
         # 3. Rate limit on login: burst 5, then 429.
         statuses = [request(nginx.port, "POST", "/api/users/login",
