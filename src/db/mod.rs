@@ -7,11 +7,13 @@
 //!   each connection type from one text, so that operations can share helpers.
 //!
 //! Queries live in the service layer; the only statements here are those whose SQL differs
-//! between backends (`dialect`, `batch`), each kept next to the connection type it serves.
+//! between backends (`dialect`, `batch`), each kept next to the connection type it serves, and
+//! the one SQL fragment Diesel cannot write (`latest_per_parent`, a window function).
 
 pub mod batch;
 pub mod dialect;
 pub mod error;
+pub mod latest_per_parent;
 mod limits;
 mod manager;
 pub mod migrate;

@@ -43,8 +43,10 @@ impl ArticleQuery {
         Ok(ArticleNode(article))
     }
 
-    /// Articles, newest first, optionally filtered (filters combine with AND). Page with
-    /// `first` + `after` (cursors) or `first` + `offset`; `first` is 1–100, default 20.
+    /// Articles, newest first (ties: the newer id first), optionally filtered (filters combine
+    /// with AND). Page with `first` + `after` (an `endCursor`: page N costs what page 1 costs) or
+    /// `first` + `offset` (not both); `first` is 1–100, default 20. A cursor that is not one of
+    /// this server's is VALIDATION_FAILED on `after`: start again without it.
     #[expect(
         clippy::too_many_arguments,
         reason = "one argument per GraphQL field argument"
@@ -71,7 +73,8 @@ impl ArticleQuery {
         primed_connection(context, list, page).await
     }
 
-    /// Articles by the users the viewer follows, newest first (UNAUTHENTICATED without a token).
+    /// Articles by the users the viewer follows, newest first (UNAUTHENTICATED without a token);
+    /// paged as `articles`.
     async fn feed(
         &self,
         context: &Context<'_>,

@@ -5,6 +5,7 @@
 mod articles;
 mod comments;
 mod context;
+mod cursor;
 pub mod error;
 pub mod limits;
 mod loaders;

@@ -2,23 +2,39 @@
 //! article's comments, an author's articles) go through the request's DataLoaders, so a list
 //! costs a fixed number of statements however many items it has.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Connection, CursorType as _, Edge};
 use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
 
 use std::sync::Arc;
 
 use super::context::ContextExt as _;
+use super::cursor::ArticleCursor;
 use super::loaders::{ArticlesByAuthor, CommentsByArticle, RequestLoader};
+use crate::error::AppError;
 use crate::service::article_views::Article;
 use crate::service::articles::ArticleList;
 use crate::service::comments::Comment;
-use crate::service::paging::Page;
+use crate::service::paging::{Page, Position, Start};
 use crate::service::profiles::Profile;
 use crate::service::timestamp;
 use crate::service::{articles, comments};
 
-/// How many of an author's articles `Profile.articles` returns at most.
+/// How many of an author's articles `Profile.articles` returns by default, and at most.
+pub const AUTHOR_ARTICLES_DEFAULT: usize = 5;
 pub const AUTHOR_ARTICLES_MAX: usize = 20;
+/// How many of an article's comments `Article.comments` returns by default, and at most. The
+/// default is also what the cost limit assumes for a list without `first`.
+pub const COMMENTS_DEFAULT: usize = 20;
+pub const COMMENTS_MAX: usize = 100;
+
+/// `first` of a nested list, checked against 1..=`max`.
+fn checked_first(first: usize, max: usize) -> async_graphql::Result<usize> {
+    if (1..=max).contains(&first) {
+        return Ok(first);
+    }
+    let rule = format!("must be a whole number from 1 to {max}");
+    Err(AppError::invalid("first", rule).extend())
+}
 
 pub struct ArticleNode(pub Article);
 
@@ -57,14 +73,20 @@ impl ArticleNode {
     async fn author(&self) -> ProfileNode {
         ProfileNode(self.0.author.clone())
     }
-    /// Newest first.
-    async fn comments(&self, context: &Context<'_>) -> async_graphql::Result<Vec<CommentNode>> {
+    /// The latest comments, newest first: `first` from 1 to 100, default 20 (the REST comment
+    /// list has them all).
+    async fn comments(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default_with = "COMMENTS_DEFAULT")] first: usize,
+    ) -> async_graphql::Result<Vec<CommentNode>> {
+        let first = checked_first(first, COMMENTS_MAX)?;
         let comments = match context.data_opt::<RequestLoader<CommentsByArticle>>() {
-            Some(loader) => loader.load_one(self.0.id).await,
+            Some(loader) => loader.load_one((self.0.id, first)).await,
             // A subscription's item: one article, nothing to batch.
             None => {
                 let db = context.state().session();
-                comments::comments_by_article(&db, context.viewer()?, vec![self.0.id])
+                comments::comments_by_article(&db, context.viewer()?, vec![self.0.id], first)
                     .await
                     .map(|mut by_article| by_article.remove(&self.0.id))
                     .map_err(Arc::new)
@@ -94,23 +116,20 @@ impl ProfileNode {
     async fn viewer_is_following(&self) -> bool {
         self.0.following
     }
-    /// The author's latest articles, newest first: `first` from 1 to 20.
+    /// The author's latest articles, newest first: `first` from 1 to 20, default 5.
     async fn articles(
         &self,
         context: &Context<'_>,
-        #[graphql(default = 5)] first: usize,
+        #[graphql(default_with = "AUTHOR_ARTICLES_DEFAULT")] first: usize,
     ) -> async_graphql::Result<Vec<ArticleNode>> {
-        if !(1..=AUTHOR_ARTICLES_MAX).contains(&first) {
-            let rule = format!("must be a whole number from 1 to {AUTHOR_ARTICLES_MAX}");
-            return Err(crate::error::AppError::invalid("first", rule).extend());
-        }
+        let first = checked_first(first, AUTHOR_ARTICLES_MAX)?;
         let articles = match context.data_opt::<RequestLoader<ArticlesByAuthor>>() {
-            Some(loader) => loader.load_one(self.0.user_id).await,
+            Some(loader) => loader.load_one((self.0.user_id, first)).await,
             // A subscription's item: one author, nothing to batch.
             None => {
                 let db = context.state().session();
                 let (author, viewer) = (self.0.user_id, context.viewer()?);
-                articles::latest_by_authors(&db, viewer, vec![author], AUTHOR_ARTICLES_MAX)
+                articles::latest_by_authors(&db, viewer, vec![author], first)
                     .await
                     .map(|mut by_author| by_author.remove(&author))
                     .map_err(Arc::new)
@@ -119,7 +138,7 @@ impl ProfileNode {
         let articles = articles
             .map_err(|error| error.extend())?
             .unwrap_or_default();
-        Ok(articles.into_iter().take(first).map(ArticleNode).collect())
+        Ok(articles.into_iter().map(ArticleNode).collect())
     }
 }
 
@@ -151,28 +170,28 @@ pub struct ArticleConnectionFields {
     pub total_count: i64,
 }
 
-pub type ArticleConnection = Connection<usize, ArticleNode, ArticleConnectionFields>;
+/// Cursors are positions, `(created_at, id)` (see [`cursor`](super::cursor)).
+pub type ArticleConnection = Connection<ArticleCursor, ArticleNode, ArticleConnectionFields>;
 
-/// Relay paging (`first`, `after`) or offset paging (`first`, `offset`) as one [`Page`].
+/// The page that `first` and `after` (a cursor: a keyset page) or `offset` ask for. `after` and
+/// `offset` together are refused: they would name two different starts.
 pub fn page_from_arguments(
     first: Option<i32>,
     after: Option<String>,
     offset: Option<i32>,
 ) -> async_graphql::Result<Page> {
-    let start = match after {
-        Some(cursor) => {
-            let next = cursor
-                .parse::<i64>()
-                .ok()
-                .and_then(|position| position.checked_add(1));
-            let invalid = || {
-                crate::error::AppError::invalid("after", "is not a cursor from this list").extend()
-            };
-            Some(next.ok_or_else(invalid)?)
-        }
-        None => offset.map(i64::from),
+    let first = first.map(i64::from);
+    let page = match (after, offset) {
+        (Some(_), Some(_)) => Err(AppError::invalid(
+            "offset",
+            "cannot be combined with `after`; page with one of them",
+        )),
+        (Some(cursor), None) => ArticleCursor::decode_cursor(&cursor)
+            .map_err(AppError::from)
+            .and_then(|ArticleCursor(position)| Page::after(first, position)),
+        (None, offset) => Page::new(first, offset.map(i64::from)),
     };
-    Page::new(first.map(i64::from), start).map_err(|error| error.extend())
+    page.map_err(|error| error.extend())
 }
 
 /// Whether the query under a list asks for article bodies: up to 100 × 100,000 characters that
@@ -187,24 +206,31 @@ pub fn selects_body(context: &Context<'_>) -> bool {
         || selection.field("nodes").field("body").exists()
 }
 
-/// A page of articles as a connection; cursors are positions in the whole list.
+/// A page of articles as a connection: each edge's cursor is its article's position, so
+/// `endCursor` continues the list whichever way the page was asked for (cursor or offset).
+/// `hasNextPage` comes from the row read past the page; `hasPreviousPage` is true after a cursor
+/// or a positive offset.
 pub fn connection(list: ArticleList, page: Page) -> ArticleConnection {
-    let start = usize::try_from(page.offset).unwrap_or_default();
-    let end = start + list.articles.len();
-    let total = usize::try_from(list.total).unwrap_or_default();
+    let has_previous_page = match page.start {
+        Start::Offset(offset) => offset > 0,
+        Start::After(_) => true,
+    };
     let mut connection = Connection::with_additional_fields(
-        start > 0,
-        end < total,
+        has_previous_page,
+        list.has_more,
         ArticleConnectionFields {
             total_count: list.total,
         },
     );
-    connection.edges.extend(
-        list.articles
-            .into_iter()
-            .enumerate()
-            .map(|(index, article)| Edge::new(start + index, ArticleNode(article))),
-    );
+    connection
+        .edges
+        .extend(list.articles.into_iter().map(|article| {
+            let position = Position {
+                created_at: article.created_at,
+                id: article.id,
+            };
+            Edge::new(ArticleCursor(position), ArticleNode(article))
+        }));
     connection
 }
 

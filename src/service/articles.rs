@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use super::ForViewer as _;
 use super::article_views::{Article, ArticleViews as _};
 use super::counters::{Counters as _, counted_list};
-use super::paging::Page;
+use super::paging::{Page, Position, Start};
 use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
 use super::validation::{NOTHING_TO_UPDATE, Validator};
@@ -18,6 +18,7 @@ use crate::db::Session;
 use crate::db::batch::BatchInsert as _;
 use crate::db::dialect::Dialect as _;
 use crate::db::error::{not_found_if_gone, unique_violation};
+use crate::db::latest_per_parent::latest_articles_by_author;
 use crate::db::models::{ArticleChangeset, ArticleRow, ArticleTagRow, FavoriteRow, NewArticleRow};
 use crate::db::schema::{article_tags, articles, favorites, follows, tags, users};
 use crate::error::AppError;
@@ -65,6 +66,9 @@ impl ArticleFilter {
 pub struct ArticleList {
     pub articles: Vec<Article>,
     pub total: i64,
+    /// Whether more matches follow this page (read as one row past the page, so that it holds
+    /// for keyset pages, whose offset is unknown, and whatever the counters say).
+    pub has_more: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -172,13 +176,17 @@ async fn load_list(
     with_body: bool,
 ) -> Result<ArticleList, AppError> {
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let rows: Vec<ArticleRow> =
-            matching_articles!(&filter, followed_by, ArticleRow::as_select())
-                .order((articles::created_at.desc(), articles::id.desc()))
-                .limit(page.limit)
-                .offset(page.offset)
-                .load(conn)
-                .await?;
+        let query = matching_articles!(&filter, followed_by, ArticleRow::as_select())
+            .order((articles::created_at.desc(), articles::id.desc()))
+            .limit(page.limit + 1);
+        let query = match page.start {
+            Start::Offset(offset) => query.offset(offset),
+            Start::After(position) => query.filter(older_than(position)),
+        };
+        let mut rows: Vec<ArticleRow> = query.load(conn).await?;
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
         // A counter where one answers (see `counters`); two filters at once are counted.
         let counted = counted_list(
             filter.tag.as_deref(),
@@ -195,8 +203,25 @@ async fn load_list(
             }
         };
         let articles = conn.decorate(viewer, rows, with_body).await?;
-        Ok(ArticleList { articles, total })
+        Ok(ArticleList {
+            articles,
+            total,
+            has_more,
+        })
     })
+}
+
+/// The articles after `position` in the order `created_at DESC, id DESC`: the row comparison
+/// `(created_at, id) < (?, ?)`, written as `created_at <= ? AND (created_at < ? OR id < ?)` so
+/// that every backend reads it as a range on the `(created_at, id)` indexes (MySQL and MariaDB
+/// do not turn a row comparison into a range; the leading `<=` is one on all three).
+#[diesel::dsl::auto_type]
+fn older_than(position: Position) -> _ {
+    let created_at: chrono::NaiveDateTime = position.created_at;
+    let id: i32 = position.id;
+    articles::created_at
+        .le(created_at)
+        .and(articles::created_at.lt(created_at).or(articles::id.lt(id)))
 }
 
 /// One article by id with its body, as `viewer` sees it: for subscribers told of a change. 404
@@ -493,9 +518,11 @@ pub async fn unfavorite(db: &Session, viewer: Viewer, slug: &str) -> Result<Arti
     Ok(article)
 }
 
-/// The latest `per_author` articles of each author (with bodies), for batch loaders: three
-/// statements plus the decoration for any number of authors. The ids come from the
-/// (author, created_at, id) index; only the kept articles are read in full.
+/// The latest `per_author` articles of each author (with bodies), newest first, for batch
+/// loaders: one statement plus the decoration for any number of authors, reading at most
+/// `per_author` rows of each (limited in SQL, see [`latest_per_parent`]).
+///
+/// [`latest_per_parent`]: crate::db::latest_per_parent
 pub async fn latest_by_authors(
     db: &Session,
     viewer: Option<Viewer>,
@@ -506,28 +533,7 @@ pub async fn latest_by_authors(
         return Ok(HashMap::new());
     }
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let newest_first: Vec<(i32, i32)> = articles::table
-            .filter(articles::author_id.eq_any(&author_ids))
-            .order((articles::created_at.desc(), articles::id.desc()))
-            .select((articles::id, articles::author_id))
-            .load(conn)
-            .await?;
-        let mut taken: HashMap<i32, usize> = HashMap::new();
-        let kept: Vec<i32> = newest_first
-            .into_iter()
-            .filter(|(_, author_id)| {
-                let count = taken.entry(*author_id).or_default();
-                *count += 1;
-                *count <= per_author
-            })
-            .map(|(id, _)| id)
-            .collect();
-        let mut rows: Vec<ArticleRow> = articles::table
-            .filter(articles::id.eq_any(&kept))
-            .select(ArticleRow::as_select())
-            .load(conn)
-            .await?;
-        rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
+        let rows = conn.latest_article_rows(&author_ids, per_author).await?;
         let mut by_author: HashMap<i32, Vec<Article>> = HashMap::new();
         for article in conn.decorate(viewer, rows, true).await? {
             by_author
@@ -569,6 +575,14 @@ pub trait ArticleQueries: Send {
         viewer: Option<Viewer>,
         row: ArticleRow,
     ) -> impl Future<Output = Result<Article, AppError>> + Send;
+
+    /// The latest `per_author` article rows of each author, newest first (`created_at DESC, id
+    /// DESC`): at most `per_author` rows per author come back from the database.
+    fn latest_article_rows(
+        &mut self,
+        author_ids: &[i32],
+        per_author: usize,
+    ) -> impl Future<Output = QueryResult<Vec<ArticleRow>>> + Send;
 
     /// Whether `user_id` has favorited `article_id`.
     fn has_favorited(
@@ -620,6 +634,20 @@ crate::for_each_connection! {
                 .await?
                 .pop()
                 .ok_or(ARTICLE_NOT_FOUND)
+        }
+
+        async fn latest_article_rows(
+            &mut self,
+            author_ids: &[i32],
+            per_author: usize,
+        ) -> QueryResult<Vec<ArticleRow>> {
+            let per_author = i64::try_from(per_author).unwrap_or(i64::MAX);
+            articles::table
+                .filter(latest_articles_by_author(author_ids, per_author))
+                .order((articles::created_at.desc(), articles::id.desc()))
+                .select(ArticleRow::as_select())
+                .load(self)
+                .await
         }
 
         async fn has_favorited(&mut self, user_id: i32, article_id: i32) -> QueryResult<bool> {

@@ -16,6 +16,7 @@ use crate::auth::Viewer;
 use crate::db::Session;
 use crate::db::dialect::Dialect as _;
 use crate::db::error::not_found_if_gone;
+use crate::db::latest_per_parent::latest_comments_by_article;
 use crate::db::models::{CommentRow, NewCommentRow};
 use crate::db::schema::comments;
 use crate::error::AppError;
@@ -50,23 +51,27 @@ pub async fn list_comments(
     let slug = slug.to_owned();
     on_connection!(db.for_viewer(viewer), async move |conn| {
         let article = conn.find_article(&slug).await?;
-        let rows = conn.load_comment_rows(&[article.id]).await?;
+        let rows = conn.load_comment_rows(article.id).await?;
         conn.decorate_comments(viewer, rows).await
     })
 }
 
-/// Comments of several articles at once, newest first within each and keyed by article id, for
-/// batch loaders.
+/// The latest `per_article` comments of several articles at once, newest first within each and
+/// keyed by article id, for batch loaders: at most `per_article` rows per article are read
+/// (limited in SQL, see [`latest_per_parent`]).
+///
+/// [`latest_per_parent`]: crate::db::latest_per_parent
 pub async fn comments_by_article(
     db: &Session,
     viewer: Option<Viewer>,
     article_ids: Vec<i32>,
+    per_article: usize,
 ) -> Result<HashMap<i32, Vec<Comment>>, AppError> {
     if article_ids.is_empty() {
         return Ok(HashMap::new());
     }
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let rows = conn.load_comment_rows(&article_ids).await?;
+        let rows = conn.latest_comment_rows(&article_ids, per_article).await?;
         let article_of: Vec<i32> = rows.iter().map(|row| row.article_id).collect();
         let decorated = conn.decorate_comments(viewer, rows).await?;
         let mut by_article: HashMap<i32, Vec<Comment>> = HashMap::new();
@@ -217,10 +222,18 @@ pub async fn comments_since(
 
 /// Comment reads, implemented for every connection type.
 pub trait CommentQueries: Send {
-    /// Comment rows of several articles, newest first.
+    /// Every comment row of an article, newest first.
     fn load_comment_rows(
         &mut self,
+        article_id: i32,
+    ) -> impl Future<Output = QueryResult<Vec<CommentRow>>> + Send;
+
+    /// The latest `per_article` comment rows of each article, newest first: at most
+    /// `per_article` rows per article come back from the database.
+    fn latest_comment_rows(
+        &mut self,
         article_ids: &[i32],
+        per_article: usize,
     ) -> impl Future<Output = QueryResult<Vec<CommentRow>>> + Send;
 
     /// Adds the authors' profiles (as `viewer` sees them) to comment rows, keeping their order.
@@ -234,9 +247,23 @@ pub trait CommentQueries: Send {
 
 crate::for_each_connection! {
     impl CommentQueries {
-        async fn load_comment_rows(&mut self, article_ids: &[i32]) -> QueryResult<Vec<CommentRow>> {
+        async fn load_comment_rows(&mut self, article_id: i32) -> QueryResult<Vec<CommentRow>> {
             comments::table
-                .filter(comments::article_id.eq_any(article_ids))
+                .filter(comments::article_id.eq(article_id))
+                .order(comments::id.desc())
+                .select(CommentRow::as_select())
+                .load(self)
+                .await
+        }
+
+        async fn latest_comment_rows(
+            &mut self,
+            article_ids: &[i32],
+            per_article: usize,
+        ) -> QueryResult<Vec<CommentRow>> {
+            let per_article = i64::try_from(per_article).unwrap_or(i64::MAX);
+            comments::table
+                .filter(latest_comments_by_article(article_ids, per_article))
                 .order(comments::id.desc())
                 .select(CommentRow::as_select())
                 .load(self)

@@ -1,4 +1,10 @@
-//! Offset paging for every list: `limit` 1–100 (default 20), `offset` from 0.
+//! Paging for every list: `limit` 1–100 (default 20), and where the page starts: an `offset`
+//! from 0 (REST, GraphQL `offset`) or right after a [`Position`] (GraphQL cursors). Lists are
+//! ordered newest first, `created_at DESC, id DESC`, so a position is a row's `(created_at, id)`
+//! and a page after it costs the same however deep it is (a keyset page), where an offset page
+//! reads and skips every row before it.
+
+use chrono::NaiveDateTime;
 
 use crate::error::AppError;
 
@@ -7,17 +13,34 @@ pub const MAX_LIMIT: i64 = 100;
 /// Far beyond any real list; keeps the number inside every backend's integer types.
 pub const MAX_OFFSET: i64 = 1_000_000_000;
 
+/// A row's place in a list ordered `created_at DESC, id DESC`: the id breaks ties between rows
+/// created in the same millisecond, so every row has its own position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub created_at: NaiveDateTime,
+    pub id: i32,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// After skipping this many rows (0 or more).
+    Offset(i64),
+    /// With the first row after this position (older, or as old with a smaller id).
+    After(Position),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub limit: i64,
-    pub offset: i64,
+    pub start: Start,
 }
 
 impl Default for Page {
     fn default() -> Self {
         Page {
             limit: DEFAULT_LIMIT,
-            offset: 0,
+            start: Start::Offset(0),
         }
     }
 }
@@ -32,7 +55,19 @@ impl Page {
         if !(0..=MAX_OFFSET).contains(&offset) {
             return Err(AppError::invalid("offset", OFFSET_RULE));
         }
-        Ok(Page { limit, offset })
+        Ok(Page {
+            limit,
+            start: Start::Offset(offset),
+        })
+    }
+
+    /// A keyset page: `limit` rows after `position` (`limit` checked as in [`Page::new`]).
+    pub fn after(limit: Option<i64>, position: Position) -> Result<Page, AppError> {
+        let page = Page::new(limit, None)?;
+        Ok(Page {
+            start: Start::After(position),
+            ..page
+        })
     }
 
     /// Reads `limit` and `offset` as sent in a query string.
@@ -67,7 +102,7 @@ mod tests {
             Page::parse(Some("5"), Some("10")).unwrap(),
             Page {
                 limit: 5,
-                offset: 10
+                start: Start::Offset(10)
             }
         );
         for (limit, offset) in [

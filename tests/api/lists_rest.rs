@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestApp, errors};
 
-fn slugs(response: &Value) -> Vec<String> {
+/// The slugs of a REST list response, in order.
+pub fn slugs(response: &Value) -> Vec<String> {
     response["articles"]
         .as_array()
         .unwrap()

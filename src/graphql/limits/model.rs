@@ -372,8 +372,15 @@ mod tests {
         );
         let edges = model.field("ArticleConnection", "edges").unwrap();
         assert_eq!(edges.kind, FieldKind::ConnectionItems);
+        // `Article.comments(first: Int! = 20)`.
         let comments = model.field("Article", "comments").unwrap();
-        assert_eq!(comments.size, ListSize::Fixed(UNKNOWN_LIST_LENGTH));
+        assert_eq!(
+            comments.size,
+            ListSize::First {
+                default: 20,
+                max: MAX_LIMIT as u64
+            }
+        );
         assert_eq!(comments.own, FIELD_COST);
         // `Profile.articles(first: Int! = 5)`: the SDL's default.
         let by_author = model.field("Profile", "articles").unwrap();
