@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     if let Some(Command::Schema { output }) = &cli.command {
         return write_schema(output.as_deref());
     }
-    let config = match Config::from_env() {
+    let mut config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("conduit: {error}");
@@ -95,6 +95,7 @@ fn main() -> ExitCode {
                 articles,
                 random_seed,
             }) => {
+                lift_statement_time_limit(&mut config);
                 let plan = conduit::seed::SeedPlan {
                     users,
                     articles,
@@ -118,7 +119,10 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Some(Command::Check { repair }) => check(&config, repair).await,
+            Some(Command::Check { repair }) => {
+                lift_statement_time_limit(&mut config);
+                check(&config, repair).await
+            }
             Some(Command::Healthcheck) => conduit::healthcheck(config.bind_address).await,
             _ => conduit::serve(config).await,
         }
@@ -130,6 +134,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// How long one statement of `conduit seed` or `conduit check` may run: they insert, count and
+/// update whole tables (a 1M-article recount runs for minutes on PostgreSQL), which the request
+/// path's `DB_STATEMENT_TIMEOUT_SECS` (10 s by default, meant for requests) would cancel.
+const MAINTENANCE_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn lift_statement_time_limit(config: &mut Config) {
+    config.pool.statement_timeout = config
+        .pool
+        .statement_timeout
+        .max(MAINTENANCE_STATEMENT_TIMEOUT);
 }
 
 /// Makes glibc's malloc serve every block of 1 MiB or more with its own mapping, unmapped when

@@ -76,6 +76,8 @@ pub struct TagCountChange {
 pub struct ArticleTagRow {
     pub article_id: i32,
     pub tag_id: i32,
+    /// The article's `created_at`: see the `article_tags` table.
+    pub article_created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]

@@ -63,6 +63,9 @@ diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Integer,
         tag_id -> Integer,
+        /// A copy of the article's `created_at` (which never changes), so that a tag's articles
+        /// are paged newest first from the index `(tag_id, article_created_at, article_id)`.
+        article_created_at -> Timestamp,
     }
 }
 

@@ -100,8 +100,14 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
         .collect();
 
     let (users_inserted, user_ids, tag_ids) = on_connection!(&db, async move |conn| {
-        let users_inserted = conn.insert_batch(user_rows).await?;
-        conn.insert_missing_tags(tag_rows).await?;
+        conn.prepare_bulk_load().await?;
+        let users_inserted = conn
+            .write_transaction(async |conn| {
+                let inserted = conn.insert_batch(user_rows).await?;
+                conn.insert_missing_tags(tag_rows).await?;
+                Ok(inserted)
+            })
+            .await?;
         let user_ids: Vec<i32> = users::table
             .select(users::id)
             .order(users::id)
@@ -135,12 +141,19 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
 
     let (follows_inserted, articles_inserted, article_ids) =
         on_connection!(&db, async move |conn| {
-            let follows_inserted = conn.insert_batch(follow_rows).await?;
-            let articles_inserted = conn.insert_batch(article_rows).await?;
+            conn.prepare_bulk_load().await?;
+            let (follows_inserted, articles_inserted) = conn
+                .write_transaction(async |conn| {
+                    Ok((
+                        conn.insert_batch(follow_rows).await?,
+                        conn.insert_batch(article_rows).await?,
+                    ))
+                })
+                .await?;
             let article_ids = articles::table
-                .select(articles::id)
+                .select((articles::id, articles::created_at))
                 .order(articles::id)
-                .load::<i32>(conn)
+                .load::<(i32, NaiveDateTime)>(conn)
                 .await?;
             Ok((follows_inserted, articles_inserted, article_ids))
         })?;
@@ -150,12 +163,13 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
     let mut links = Vec::new();
     let mut favorites = Vec::new();
     let mut comments = Vec::new();
-    for &article_id in &article_ids {
+    for &(article_id, created_at) in &article_ids {
         let tag_count = rng.random_range(1..=4).min(tag_ids.len());
         for tag in sample(&mut rng, tag_ids.len(), tag_count) {
             links.push(ArticleTagRow {
                 article_id,
                 tag_id: tag_ids[tag],
+                article_created_at: created_at,
             });
         }
         let fans = rng.random_range(0..=10).min(user_ids.len());
@@ -179,11 +193,15 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
     }
     (report.article_tags, report.favorites, report.comments) =
         on_connection!(&db, async move |conn| {
-            Ok((
-                conn.insert_batch(links).await?,
-                conn.insert_batch(favorites).await?,
-                conn.insert_batch(comments).await?,
-            ))
+            conn.prepare_bulk_load().await?;
+            conn.write_transaction(async |conn| {
+                Ok((
+                    conn.insert_batch(links).await?,
+                    conn.insert_batch(favorites).await?,
+                    conn.insert_batch(comments).await?,
+                ))
+            })
+            .await
         })?;
     // The rows went in without the service, so the counters are set from them once, in a few
     // set-based statements.

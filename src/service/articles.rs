@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use super::ForViewer as _;
 use super::article_views::{Article, ArticleViews as _};
 use super::counters::{Counters as _, counted_list};
-use super::paging::{Page, Position, Start};
+use super::paging::{Page, Start};
 use super::slug::{slugify, with_suffix};
 use super::tags::validate_tag_list;
 use super::validation::{NOTHING_TO_UPDATE, Validator};
@@ -88,23 +88,16 @@ pub struct ArticleUpdate {
     pub tag_list: Option<Option<Vec<String>>>,
 }
 
-/// The articles matching a filter (and, for the feed, written by someone `followed_by` follows),
-/// as one boxed query per backend. A macro, because the boxed query's type depends on the backend.
-macro_rules! matching_articles {
-    ($filter:expr, $followed_by:expr, $select:expr) => {{
+/// Narrows a boxed query over `articles` (alone, or joined from a tag's links) to the articles of
+/// `filter.author`, favorited by `filter.favorited_by` and, for the feed, written by someone
+/// `followed_by` follows. The tag is not applied here: it decides which table drives the query
+/// (see [`matching_articles!`]). A macro, because the boxed query's type depends on the backend
+/// and on its `FROM`.
+macro_rules! with_filters_besides_tag {
+    ($query:expr, $filter:expr, $followed_by:expr) => {{
         let filter: &ArticleFilter = $filter;
         let followed_by: Option<i32> = $followed_by;
-        let mut query = articles::table.select($select).into_boxed();
-        if let Some(tag) = &filter.tag {
-            query = query.filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .inner_join(tags::table)
-                        .filter(tags::name.eq(tag))
-                        .select(article_tags::article_id),
-                ),
-            );
-        }
+        let mut query = $query;
         if let Some(author) = &filter.author {
             query = query.filter(
                 articles::author_id.eq_any(
@@ -134,6 +127,50 @@ macro_rules! matching_articles {
             );
         }
         query
+    }};
+}
+
+/// Runs `$then` with `query` bound to the boxed query of the articles matching `$filter` (and,
+/// for the feed, written by someone `$followed_by` follows), and `created_at`/`id` bound to the
+/// columns that give its order, newest first.
+///
+/// Without a tag the query reads `articles` through its `(created_at, id)` index. With a tag, the
+/// tag's links drive it: `article_tags` carries each article's `created_at`, so the page comes
+/// straight from the index `(tag_id, article_created_at, article_id)`, reading `limit + offset`
+/// entries however many articles have the tag (an `id IN (links of the tag)` filter made every
+/// database read all of them and sort: 32 requests/s at 100,000 articles on SQLite).
+macro_rules! matching_articles {
+    ($filter:expr, $followed_by:expr, $select:expr, |$query:ident, $created_at:ident, $id:ident| $then:expr) => {{
+        let filter: &ArticleFilter = $filter;
+        match &filter.tag {
+            None => {
+                let $query = with_filters_besides_tag!(
+                    articles::table.select($select).into_boxed(),
+                    filter,
+                    $followed_by
+                );
+                let ($created_at, $id) = (articles::created_at, articles::id);
+                $then
+            }
+            Some(tag) => {
+                let tag_id = tags::table
+                    .filter(tags::name.eq(tag))
+                    .select(tags::id)
+                    .single_value();
+                let $query = with_filters_besides_tag!(
+                    article_tags::table
+                        .inner_join(articles::table)
+                        .filter(article_tags::tag_id.nullable().eq(tag_id))
+                        .select($select)
+                        .into_boxed(),
+                    filter,
+                    $followed_by
+                );
+                let ($created_at, $id) =
+                    (article_tags::article_created_at, article_tags::article_id);
+                $then
+            }
+        }
     }};
 }
 
@@ -176,14 +213,29 @@ async fn load_list(
     with_body: bool,
 ) -> Result<ArticleList, AppError> {
     on_connection!(db.for_viewer(viewer), async move |conn| {
-        let query = matching_articles!(&filter, followed_by, ArticleRow::as_select())
-            .order((articles::created_at.desc(), articles::id.desc()))
-            .limit(page.limit + 1);
-        let query = match page.start {
-            Start::Offset(offset) => query.offset(offset),
-            Start::After(position) => query.filter(older_than(position)),
-        };
-        let mut rows: Vec<ArticleRow> = query.load(conn).await?;
+        let mut rows: Vec<ArticleRow> = matching_articles!(
+            &filter,
+            followed_by,
+            ArticleRow::as_select(),
+            |query, created_at, id| {
+                let query = query
+                    .order((created_at.desc(), id.desc()))
+                    .limit(page.limit + 1);
+                let query = match page.start {
+                    Start::Offset(offset) => query.offset(offset),
+                    // The rows after `position` in this order: the row comparison
+                    // `(created_at, id) < (?, ?)`, written so that every backend reads it as a
+                    // range on the index that gives the order (MySQL and MariaDB do not turn a
+                    // row comparison into a range; the leading `<=` is one on all three).
+                    Start::After(position) => query.filter(
+                        created_at
+                            .le(position.created_at)
+                            .and(created_at.lt(position.created_at).or(id.lt(position.id))),
+                    ),
+                };
+                query.load(conn).await?
+            }
+        );
         let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
         let has_more = rows.len() > limit;
         rows.truncate(limit);
@@ -197,9 +249,9 @@ async fn load_list(
         let total: i64 = match counted {
             Some(list) => conn.counted_total(list).await?,
             None => {
-                matching_articles!(&filter, followed_by, count_star())
-                    .get_result(conn)
-                    .await?
+                matching_articles!(&filter, followed_by, count_star(), |query, _c, _i| {
+                    query.get_result(conn).await?
+                })
             }
         };
         let articles = conn.decorate(viewer, rows, with_body).await?;
@@ -209,19 +261,6 @@ async fn load_list(
             has_more,
         })
     })
-}
-
-/// The articles after `position` in the order `created_at DESC, id DESC`: the row comparison
-/// `(created_at, id) < (?, ?)`, written as `created_at <= ? AND (created_at < ? OR id < ?)` so
-/// that every backend reads it as a range on the `(created_at, id)` indexes (MySQL and MariaDB
-/// do not turn a row comparison into a range; the leading `<=` is one on all three).
-#[diesel::dsl::auto_type]
-fn older_than(position: Position) -> _ {
-    let created_at: chrono::NaiveDateTime = position.created_at;
-    let id: i32 = position.id;
-    articles::created_at
-        .le(created_at)
-        .and(articles::created_at.lt(created_at).or(articles::id.lt(id)))
 }
 
 /// One article by id with its body, as `viewer` sees it: for subscribers told of a change. 404
@@ -306,7 +345,7 @@ pub async fn create_article(
                         },
                     }
                 };
-                conn.change_tags(article_id, &[], &tag_list).await?;
+                conn.change_tags(article_id, now, &[], &tag_list).await?;
                 conn.count_site_articles(1).await?;
                 Ok(article_id)
             })
@@ -371,6 +410,7 @@ pub async fn update_article(
         // updatedAt must move forward on every update, even two within one millisecond.
         let updated_at = super::now().max(article.updated_at + chrono::Duration::milliseconds(1));
         let article_id = article.id;
+        let created_at = article.created_at;
         conn.write_transaction(async |conn| {
             let mut slug = base_slug.clone();
             let mut attempt = 1;
@@ -413,7 +453,8 @@ pub async fn update_article(
                     .await?
                     .remove(&article_id)
                     .unwrap_or_default();
-                conn.change_tags(article_id, &current, tag_list).await?;
+                conn.change_tags(article_id, created_at, &current, tag_list)
+                    .await?;
             }
             Ok(())
         })
@@ -595,9 +636,11 @@ pub trait ArticleQueries: Send {
     /// creating the tags that do not exist yet, unlinks the removed tags and links the added
     /// ones; at most four statements whatever the number of tags, none if nothing changes.
     /// Used inside the create and update transactions, with the article locked.
+    /// `created_at` is the article's, copied into each new link (see the `article_tags` table).
     fn change_tags(
         &mut self,
         article_id: i32,
+        created_at: chrono::NaiveDateTime,
         current: &[String],
         wanted: &[String],
     ) -> impl Future<Output = QueryResult<()>> + Send;
@@ -663,6 +706,7 @@ crate::for_each_connection! {
         async fn change_tags(
             &mut self,
             article_id: i32,
+            created_at: chrono::NaiveDateTime,
             current: &[String],
             wanted: &[String],
         ) -> QueryResult<()> {
@@ -696,7 +740,11 @@ crate::for_each_connection! {
                 .await?;
             let links: Vec<ArticleTagRow> = tag_ids
                 .into_iter()
-                .map(|tag_id| ArticleTagRow { article_id, tag_id })
+                .map(|tag_id| ArticleTagRow {
+                    article_id,
+                    tag_id,
+                    article_created_at: created_at,
+                })
                 .collect();
             self.insert_batch(links).await?;
             Ok(())
