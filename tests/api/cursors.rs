@@ -20,14 +20,23 @@ const FEED: &str = "query($first: Int, $after: String) { articles: feed(first: $
     totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { slug } } } }";
 
 /// Sets `created_at` of the articles with these slugs, as if they had been written then.
+/// Also sets the copy each tag link keeps (`article_tags.article_created_at`), as the service
+/// would have written it had the articles been created at `at`.
 async fn set_created_at(app: &TestApp, slugs: Vec<String>, at: NaiveDateTime) {
-    use conduit::db::schema::articles;
+    use conduit::db::schema::{article_tags, articles};
     use conduit::on_connection;
     use diesel::{ExpressionMethods as _, QueryDsl as _};
     use diesel_async::RunQueryDsl as _;
     let db = app.state.session();
     let count = slugs.len();
     let updated = on_connection!(&db, async move |conn| {
+        let ids = articles::table
+            .filter(articles::slug.eq_any(&slugs))
+            .select(articles::id);
+        diesel::update(article_tags::table.filter(article_tags::article_id.eq_any(ids)))
+            .set(article_tags::article_created_at.eq(at))
+            .execute(conn)
+            .await?;
         Ok(
             diesel::update(articles::table.filter(articles::slug.eq_any(slugs)))
                 .set(articles::created_at.eq(at))
