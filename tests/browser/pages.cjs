@@ -95,8 +95,16 @@ async function apiDocs(context) {
     const title = await page.textContent('.swagger-ui .info .title');
     check(title.includes('Conduit'), `the docs title is ${title}`);
     await page.waitForSelector('.opblock', { timeout: 10_000 });
+    // Every operation of the OpenAPI document the page renders, whatever their number.
+    const spec = await api('GET', '/api/openapi.json');
+    const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+    const expected = Object.values(spec.paths)
+      .flatMap((item) => Object.keys(item).filter((key) => methods.includes(key))).length;
     const operations = await page.locator('.opblock').count();
-    check(operations === 19, `the docs list ${operations} operations, not 19`);
+    check(
+      expected > 0 && operations === expected,
+      `the docs list ${operations} operations, not the document's ${expected}`,
+    );
     await screenshot(page, 'api-docs');
   } catch (error) {
     await screenshot(page, 'api-docs-failed');
