@@ -8,10 +8,15 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::db::{DatabaseUrl, PoolSettings};
-use crate::events::transport::{EventsUrl, parse_channel};
-use crate::graphql::limits::QueryLimits;
-use crate::rate_limit::{RateLimitSettings, TrustedProxies};
+pub mod database;
+pub mod events;
+pub mod graphql_limits;
+pub mod rate_limits;
+
+use database::{DatabaseUrl, PoolSettings};
+use events::{EventsUrl, parse_channel};
+use graphql_limits::QueryLimits;
+use rate_limits::{RateLimitSettings, TrustedProxies};
 
 /// Where a setting comes from; the process environment in production, a map in tests.
 pub trait Source {

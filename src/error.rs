@@ -8,6 +8,20 @@ use std::collections::BTreeMap;
 /// Messages per input field (or per resource), as RealWorld clients expect them.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
+/// The `code` of a request that is not even well-formed ([`AppError::BadRequest`]); GraphQL
+/// also gives it to the errors async-graphql raises itself.
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+
+/// The instance already serves `LIVE_CONNECTIONS_MAX` live connections. Raised by
+/// `events::connections`; defined here so that the error type depends on no other module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "this instance serves its most live connections ({max}, LIVE_CONNECTIONS_MAX); retry later"
+)]
+pub struct TooManyConnections {
+    pub max: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// No usable credentials: a missing, malformed, tampered or expired token, or a wrong
@@ -45,7 +59,7 @@ pub enum AppError {
     /// The instance serves its most live connections (`LIVE_CONNECTIONS_MAX`): another stream
     /// is refused until one closes.
     #[error(transparent)]
-    TooManyConnections(#[from] crate::events::connections::TooManyConnections),
+    TooManyConnections(#[from] TooManyConnections),
     /// A bug or an unexpected failure. The cause is logged, the client sees a generic message.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -73,7 +87,7 @@ impl AppError {
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Validation(_) => "VALIDATION_FAILED",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::BadRequest(_) => "BAD_REQUEST",
+            AppError::BadRequest(_) => BAD_REQUEST,
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable | AppError::TooManyConnections(_) => "UNAVAILABLE",

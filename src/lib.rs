@@ -13,7 +13,10 @@ mod deadline;
 pub mod error;
 pub mod events;
 pub mod graphql;
+#[cfg(test)]
+mod layer_rules;
 pub mod metrics;
+pub mod postgres_tls;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
@@ -27,41 +30,3 @@ mod web;
 pub use server::serve;
 pub use state::AppState;
 pub use web::{app, healthcheck};
-
-use config::Config;
-
-impl AppState {
-    /// Connects to the configured database (migrating it first when configured to) and loads the
-    /// token secret.
-    pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        if config.migrate_on_start {
-            let applied = db::migrate::run_pending_migrations(&config.database_url).await?;
-            if !applied.is_empty() {
-                tracing::info!(?applied, "applied migrations");
-            }
-        }
-        let database = db::Database::connect(&config.database_url, &config.pool).await?;
-        let secret = auth::secret::load_or_create(&config)?;
-        let tokens = auth::TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
-        let password_metrics = metrics::PasswordHashMetrics::new()?;
-        let transport = events::Transport::choose(&config.events.url, &config.database_url);
-        let events = events::Events::connect(
-            config.events.capacity,
-            transport,
-            config.events.channel.clone(),
-            config.pool.connect_timeout,
-        )
-        .await;
-        let metrics = metrics::Metrics::new(&database, &password_metrics, &events)?;
-        let passwords = auth::PasswordHasher::new(password_hashing_slots(), password_metrics)?;
-        Ok(AppState::new(
-            database, tokens, passwords, metrics, events, config,
-        ))
-    }
-}
-
-/// Concurrent argon2 computations allowed: one per core, since each is CPU-bound and holds
-/// 19 MiB; more would only queue inside the CPU.
-fn password_hashing_slots() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from)
-}

@@ -105,3 +105,39 @@ impl AppState {
         self.inner.draining.load(Ordering::Relaxed)
     }
 }
+
+impl AppState {
+    /// Connects to the configured database (migrating it first when configured to) and loads the
+    /// token secret.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        if config.migrate_on_start {
+            let applied = crate::db::migrate::run_pending_migrations(&config.database_url).await?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+        }
+        let database = Database::connect(&config.database_url, &config.pool).await?;
+        let secret = crate::auth::secret::load_or_create(&config)?;
+        let tokens = TokenKeys::new(secret.expose().as_bytes(), config.token_lifetime)?;
+        let password_metrics = crate::metrics::PasswordHashMetrics::new()?;
+        let transport = crate::events::Transport::choose(&config.events.url, &config.database_url);
+        let events = Events::connect(
+            config.events.capacity,
+            transport,
+            config.events.channel.clone(),
+            config.pool.connect_timeout,
+        )
+        .await;
+        let metrics = Metrics::new(&database, &password_metrics, &events)?;
+        let passwords = PasswordHasher::new(password_hashing_slots(), password_metrics)?;
+        Ok(AppState::new(
+            database, tokens, passwords, metrics, events, config,
+        ))
+    }
+}
+
+/// Concurrent argon2 computations allowed: one per core, since each is CPU-bound and holds
+/// 19 MiB; more would only queue inside the CPU.
+fn password_hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}

@@ -2,6 +2,8 @@
 //! limit, request deadline, tracing, panics as JSON 500, `Connection: close` while draining).
 //! `server` serves it.
 
+mod draining;
+
 use std::any::Any;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -66,7 +68,7 @@ pub fn app(state: AppState) -> Router {
         .layer(cors())
         .layer(axum::middleware::from_fn_with_state(
             state,
-            crate::server::close_connections_when_draining,
+            draining::close_connections_when_draining,
         ))
         .layer(axum::middleware::from_fn_with_state(
             metrics,

@@ -1,5 +1,7 @@
-//! Authentication: tokens (JWT), password hashing, and turning an `Authorization` header into a
-//! [`Viewer`]. Both interfaces read the same header through [`credentials_from_header`].
+//! Authentication: tokens (JWT), password hashing, and taking the token out of an
+//! `Authorization` header. Both interfaces read the same header through
+//! [`credentials_from_header`] and resolve the token to a [`Viewer`] through
+//! [`service::users::authenticate`](crate::service::users::authenticate).
 
 pub mod jwt;
 pub mod password;
@@ -36,26 +38,15 @@ pub fn credentials_from_header(header: Option<&str>) -> Result<Option<&str>, App
     Ok(Some(token))
 }
 
-/// The viewer named by a request's `Authorization` header, if it has one.
-pub fn viewer_from_headers(
-    keys: &TokenKeys,
-    headers: &http::HeaderMap,
-) -> Result<Option<Viewer>, AppError> {
+/// The token in a request's `Authorization` header (see [`credentials_from_header`]): what REST
+/// and GraphQL over HTTP hand to [`service::users::authenticate`](crate::service::users::authenticate).
+/// A header that is not visible ASCII is an invalid token (401).
+pub fn token_from_headers(headers: &http::HeaderMap) -> Result<Option<&str>, AppError> {
     let header = headers
         .get(http::header::AUTHORIZATION)
         .map(|value| value.to_str().map_err(|_| INVALID_TOKEN))
         .transpose()?;
-    viewer_from_header(keys, header)
-}
-
-/// Resolves an optional `Authorization` header to the viewer, if any.
-pub fn viewer_from_header(
-    keys: &TokenKeys,
-    header: Option<&str>,
-) -> Result<Option<Viewer>, AppError> {
-    credentials_from_header(header)?
-        .map(|token| keys.verify(token))
-        .transpose()
+    credentials_from_header(header)
 }
 
 pub const MISSING_TOKEN: AppError = AppError::Unauthenticated {

@@ -9,8 +9,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use rand::RngCore as _;
 
+use crate::config::database::Backend;
 use crate::config::{Config, MIN_SECRET_BYTES, Secret};
-use crate::db::Backend;
 
 const FILE_NAME: &str = "jwt-secret";
 

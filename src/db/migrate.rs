@@ -37,7 +37,7 @@ pub async fn run_pending_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<Str
         // Replicas start together: one migrates while the others wait for its session lock,
         // then find nothing left to do. The lock goes with the connection.
         Backend::Postgres => {
-            let mut connection = super::postgres_tls::establish(url.connection_string().to_owned())
+            let mut connection = crate::postgres_tls::establish(url.connection_string().to_owned())
                 .await
                 .with_context(|| format!("cannot connect to {target}"))?;
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))

@@ -19,21 +19,19 @@ mod manager;
 pub mod migrate;
 pub mod models;
 mod pool;
-pub mod postgres_tls;
 mod reachability;
 pub mod schema;
 mod session;
-mod url;
 
 pub use pool::{
-    CheckoutCounter, Database, Inline, PROBE_TIMEOUT, Pool, PoolSettings, Pools, SqliteConnection,
+    CheckoutCounter, Database, Inline, PROBE_TIMEOUT, Pool, Pools, SqliteConnection,
     StatementCounter,
 };
 pub use session::{Operation, OperationFn, Session};
 
 /// What an operation returns: a value, or the domain error that the caller handles.
 pub type Outcome<T> = Result<T, crate::error::AppError>;
-pub use url::{Backend, DatabaseUrl};
+pub use crate::config::database::{Backend, DatabaseUrl, PoolSettings};
 
 /// Runs an async closure on the connection of a [`Session`] and evaluates to its
 /// `Result<T, AppError>`:

@@ -17,7 +17,7 @@ use futures_util::future::BoxFuture;
 use super::manager::{MYSQL_VERIFY_IDLE, Manager};
 use super::reachability::Reachability;
 use super::session::Checkout;
-use super::{Backend, DatabaseUrl};
+use super::{Backend, DatabaseUrl, PoolSettings};
 use crate::error::AppError;
 
 /// Diesel's synchronous SQLite connection behind the async API, with every statement run
@@ -53,22 +53,6 @@ impl SpawnBlocking for Inline {
 /// `DB_LOCK_TIMEOUT_SECS` instead, see `limits`), and foreign keys (off by default).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
-
-/// How many connections a pool may hold, how long a request waits for one before it is
-/// answered with 503, how long a connection may sit unused before it is closed, and the time
-/// limits of every connection (see the `DB_*` settings in `config`).
-#[derive(Debug, Clone)]
-pub struct PoolSettings {
-    pub max_size: u32,
-    pub checkout_timeout: Duration,
-    pub idle_timeout: Duration,
-    /// Opening a connection (TCP, TLS, authentication, set-up) takes at most this long.
-    pub connect_timeout: Duration,
-    /// The server cancels a statement that runs longer.
-    pub statement_timeout: Duration,
-    /// A statement fails rather than wait longer for a lock.
-    pub lock_timeout: Duration,
-}
 
 /// The longest `/health/ready`'s probe waits for its connection and its `SELECT 1`.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -160,7 +144,7 @@ impl Database {
             }
             Backend::Postgres => {
                 let establish: Establish<AsyncPgConnection> =
-                    |url| super::postgres_tls::establish(url).boxed();
+                    |url| crate::postgres_tls::establish(url).boxed();
                 // The driver's background task notices a closed socket (`is_broken`).
                 let pool = |(size, wait)| Pools::Postgres(build.pool(establish, None, size, wait));
                 (pool(requests), pool(probe))

@@ -19,14 +19,7 @@ pub struct LiveConnection {
     open: Arc<AtomicUsize>,
 }
 
-/// The instance already serves `LIVE_CONNECTIONS_MAX` live connections.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "this instance serves its most live connections ({max}, LIVE_CONNECTIONS_MAX); retry later"
-)]
-pub struct TooManyConnections {
-    pub max: usize,
-}
+pub use crate::error::TooManyConnections;
 
 impl LiveConnections {
     pub fn new(max: usize) -> LiveConnections {

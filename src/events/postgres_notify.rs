@@ -35,7 +35,7 @@ pub(super) async fn run(
 ) -> anyhow::Result<()> {
     let mut connection = timeout(
         NETWORK_TIMEOUT,
-        crate::db::postgres_tls::establish(url.to_owned()),
+        crate::postgres_tls::establish(url.to_owned()),
     )
     .await
     .context("connecting took too long")?

@@ -14,7 +14,7 @@ use crate::service::article_views::Article;
 use crate::service::articles;
 use crate::service::comments::{self, Comment};
 
-use super::types::{AUTHOR_ARTICLES_DEFAULT, AUTHOR_ARTICLES_MAX, COMMENTS_DEFAULT, COMMENTS_MAX};
+use crate::service::paging::{ARTICLE_COMMENTS, AUTHOR_ARTICLES, NestedLimit};
 
 /// The loaders as the request holds them (per request, with a cache so that they can be primed).
 pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
@@ -35,8 +35,7 @@ pub async fn prime_for_articles(
     ];
     let comment_lengths = lengths(
         nodes.iter().map(|node| node.field("comments")),
-        COMMENTS_DEFAULT,
-        COMMENTS_MAX,
+        ARTICLE_COMMENTS,
     );
     for first in comment_lengths {
         let keys = articles.iter().map(|article| (article.id, first)).collect();
@@ -50,8 +49,7 @@ pub async fn prime_for_articles(
         nodes
             .iter()
             .map(|node| node.field("author").field("articles")),
-        AUTHOR_ARTICLES_DEFAULT,
-        AUTHOR_ARTICLES_MAX,
+        AUTHOR_ARTICLES,
     );
     for first in article_lengths {
         let mut keys: Vec<(i32, usize)> = articles
@@ -69,13 +67,10 @@ pub async fn prime_for_articles(
     Ok(())
 }
 
-/// The distinct `first` arguments of the selected list fields (`default` where a field leaves it
-/// out; values outside 1..=`max` are skipped, their resolver refuses them), in order.
-fn lengths<'a>(
-    fields: impl Iterator<Item = Lookahead<'a>>,
-    default: usize,
-    max: usize,
-) -> BTreeSet<usize> {
+/// The distinct `first` arguments of the selected list fields (the limit's default where a field
+/// leaves it out; values the limit does not allow are skipped, their resolver refuses them), in
+/// order.
+fn lengths<'a>(fields: impl Iterator<Item = Lookahead<'a>>, limit: NestedLimit) -> BTreeSet<usize> {
     fields
         .flat_map(|field| field.selection_fields())
         .filter_map(|field| {
@@ -88,8 +83,8 @@ fn lengths<'a>(
                     _ => None,
                 });
             match first {
-                None => Some(default),
-                Some(first) => first.filter(|first| (1..=max).contains(first)),
+                None => Some(limit.default),
+                Some(first) => first.filter(|first| limit.allows(*first)),
             }
         })
         .collect()

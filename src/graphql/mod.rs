@@ -178,7 +178,8 @@ async fn execute(
         let refusal = async_graphql::Response::from_errors(vec![error::request_error(refusal)]);
         return transport::response(refusal);
     }
-    let viewer = users_service::authenticate(&endpoint.state, headers);
+    let viewer = crate::auth::token_from_headers(headers)
+        .and_then(|token| users_service::authenticate(&endpoint.state, token));
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     // One session for the whole request: resolvers and loaders take turns on its connection.
     let db = endpoint.state.session();

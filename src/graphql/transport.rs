@@ -25,7 +25,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::security_headers::NO_STORE;
 
 /// The error code of every malformed request.
-pub const BAD_REQUEST: &str = "BAD_REQUEST";
+pub use crate::error::BAD_REQUEST;
 
 /// A request-level failure: the request never reached (or was refused before) execution. Renders
 /// as `{"errors":[{"message", "extensions":{"code"[, "errors"]}}]}` with an HTTP status.

@@ -14,27 +14,15 @@ use crate::error::AppError;
 use crate::service::article_views::Article;
 use crate::service::articles::ArticleList;
 use crate::service::comments::Comment;
-use crate::service::paging::{Page, Position, Start};
+use crate::service::paging::{ARTICLE_COMMENTS, AUTHOR_ARTICLES, Page, Position, Start};
 use crate::service::profiles::Profile;
 use crate::service::timestamp;
 use crate::service::{articles, comments};
 
-/// How many of an author's articles `Profile.articles` returns by default, and at most.
-pub const AUTHOR_ARTICLES_DEFAULT: usize = 5;
-pub const AUTHOR_ARTICLES_MAX: usize = 20;
-/// How many of an article's comments `Article.comments` returns by default, and at most. The
-/// default is also what the cost limit assumes for a list without `first`.
-pub const COMMENTS_DEFAULT: usize = 20;
-pub const COMMENTS_MAX: usize = 100;
-
-/// `first` of a nested list, checked against 1..=`max`.
-fn checked_first(first: usize, max: usize) -> async_graphql::Result<usize> {
-    if (1..=max).contains(&first) {
-        return Ok(first);
-    }
-    let rule = format!("must be a whole number from 1 to {max}");
-    Err(AppError::invalid("first", rule).extend())
-}
+/// `Profile.articles`' default `first` ([`AUTHOR_ARTICLES`]), for `default_with`.
+const AUTHOR_ARTICLES_DEFAULT: usize = AUTHOR_ARTICLES.default;
+/// `Article.comments`' default `first` ([`ARTICLE_COMMENTS`]), for `default_with`.
+const COMMENTS_DEFAULT: usize = ARTICLE_COMMENTS.default;
 
 pub struct ArticleNode(pub Article);
 
@@ -80,7 +68,9 @@ impl ArticleNode {
         context: &Context<'_>,
         #[graphql(default_with = "COMMENTS_DEFAULT")] first: usize,
     ) -> async_graphql::Result<Vec<CommentNode>> {
-        let first = checked_first(first, COMMENTS_MAX)?;
+        let first = ARTICLE_COMMENTS
+            .check(first)
+            .map_err(|error| error.extend())?;
         let comments = match context.data_opt::<RequestLoader<CommentsByArticle>>() {
             Some(loader) => loader.load_one((self.0.id, first)).await,
             // A subscription's item: one article, nothing to batch.
@@ -122,7 +112,9 @@ impl ProfileNode {
         context: &Context<'_>,
         #[graphql(default_with = "AUTHOR_ARTICLES_DEFAULT")] first: usize,
     ) -> async_graphql::Result<Vec<ArticleNode>> {
-        let first = checked_first(first, AUTHOR_ARTICLES_MAX)?;
+        let first = AUTHOR_ARTICLES
+            .check(first)
+            .map_err(|error| error.extend())?;
         let articles = match context.data_opt::<RequestLoader<ArticlesByAuthor>>() {
             Some(loader) => loader.load_one((self.0.user_id, first)).await,
             // A subscription's item: one author, nothing to batch.

@@ -45,8 +45,9 @@ use tokio::time::Instant;
 use super::ConduitSchema;
 use super::context::RequestViewer;
 use super::transport::RequestError;
-use crate::auth::viewer_from_header;
+use crate::auth::credentials_from_header;
 use crate::events::connections::{LiveConnection, TooManyConnections};
+use crate::service::users;
 use crate::state::AppState;
 
 /// Close code for a refused `connection_init` (graphql-transport-ws: "4403: Forbidden").
@@ -349,7 +350,9 @@ fn viewer_from_init(state: &AppState, payload: &serde_json::Value) -> Result<Dat
         Some(serde_json::Value::String(value)) => Some(value.as_str()),
         Some(_) => return Err("Authorization must be a string: \"Token <jwt>\"".to_owned()),
     };
-    let viewer = viewer_from_header(state.tokens(), header).map_err(|error| error.message())?;
+    let viewer = credentials_from_header(header)
+        .and_then(|token| users::authenticate(state, token))
+        .map_err(|error| error.message())?;
     let mut data = Data::default();
     data.insert(RequestViewer(Ok(viewer)));
     Ok(data)

@@ -27,7 +27,7 @@ const OTHER_OPERATION: &str = "other";
 /// The `code` of GraphQL errors that async-graphql raised itself (syntax, validation, a
 /// variable of the wrong type): the code the client sees, which the transport adds after this
 /// extension has run.
-const CODELESS_ERROR: &str = crate::graphql::transport::BAD_REQUEST;
+const CODELESS_ERROR: &str = crate::error::BAD_REQUEST;
 
 pub struct GraphqlMetrics {
     duration: HistogramVec,

@@ -8,34 +8,11 @@ use std::str::FromStr;
 
 use axum::extract::ConnectInfo;
 use axum::http::{Extensions, HeaderMap};
-use ipnet::IpNet;
 
-/// The networks whose connections may speak for a client through `X-Forwarded-For`, e.g.
-/// `127.0.0.1,10.0.0.0/8,fd00::/8`. Empty by default: the header is then never read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub use crate::config::rate_limits::TrustedProxies;
 
 impl TrustedProxies {
-    /// Reads a comma-separated list of addresses (`10.1.2.3`, `::1`) and networks in CIDR form
-    /// (`10.0.0.0/8`); spaces around entries are ignored, an empty list trusts nobody.
-    pub fn parse(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(|entry| {
-                IpNet::from_str(entry)
-                    .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
-                    .map_err(|_| {
-                        format!(
-                            "{entry:?} is not an IP address or network; expected e.g. \
-                             127.0.0.1,10.0.0.0/8,::1"
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(TrustedProxies)
-    }
-
+    /// Whether `address` is one of the trusted proxies.
     pub fn contains(&self, address: IpAddr) -> bool {
         let address = canonical(address);
         self.0.iter().any(|network| network.contains(&address))

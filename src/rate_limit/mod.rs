@@ -13,36 +13,11 @@ mod keyed;
 
 use std::net::IpAddr;
 
+pub use crate::config::rate_limits::RateLimitSettings;
 pub use client_address::{ClientAddress, TrustedProxies, client_address};
 pub use keyed::KeyedLimit;
 
 use crate::error::AppError;
-
-/// The limits' settings (see `config`): events per minute per key, 0 for no limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimitSettings {
-    /// Logins and registrations per client address (`CREDENTIAL_ATTEMPTS_PER_ADDRESS`).
-    pub credential_attempts_per_address: u32,
-    /// Logins and registrations per account, i.e. per (normalised) email
-    /// (`CREDENTIAL_ATTEMPTS_PER_ACCOUNT`).
-    pub credential_attempts_per_account: u32,
-    /// Articles and comments one user may create (`WRITES_PER_USER`).
-    pub writes_per_user: u32,
-    /// Peers allowed to name the client in `X-Forwarded-For` (`TRUSTED_PROXIES`).
-    pub trusted_proxies: TrustedProxies,
-}
-
-impl RateLimitSettings {
-    /// Every limit off (the in-process tests, which register many users from one "address").
-    pub fn off() -> Self {
-        RateLimitSettings {
-            credential_attempts_per_address: 0,
-            credential_attempts_per_account: 0,
-            writes_per_user: 0,
-            trusted_proxies: TrustedProxies::default(),
-        }
-    }
-}
 
 /// The service's budgets, shared by every request of the instance.
 pub struct RateLimits {

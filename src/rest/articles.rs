@@ -5,16 +5,18 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
+use super::profiles::Profile;
+use super::timestamp;
 use super::users::present;
 use crate::db::Session;
 use crate::error::AppError;
-use crate::service::article_views::Article;
 use crate::service::articles::{self, ArticleFilter, ArticleList, ArticleUpdate, NewArticle};
 use crate::service::paging::Page;
 use crate::state::AppState;
@@ -27,6 +29,42 @@ pub struct ArticleEnvelope<T> {
     pub article: T,
 }
 
+/// An article as clients see it. `body` is `None` in lists, and then left out of the JSON.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub tag_list: Vec<String>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub updated_at: NaiveDateTime,
+    pub favorited: bool,
+    pub favorites_count: i64,
+    pub author: Profile,
+}
+
+impl From<crate::service::article_views::Article> for Article {
+    fn from(article: crate::service::article_views::Article) -> Self {
+        Article {
+            slug: article.slug,
+            title: article.title,
+            description: article.description,
+            body: article.body,
+            tag_list: article.tag_list,
+            created_at: article.created_at,
+            updated_at: article.updated_at,
+            favorited: article.favorited,
+            favorites_count: article.favorites_count,
+            author: article.author.into(),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesResponse {
@@ -37,7 +75,7 @@ pub struct ArticlesResponse {
 impl From<ArticleList> for ArticlesResponse {
     fn from(list: ArticleList) -> Self {
         ArticlesResponse {
-            articles: list.articles,
+            articles: list.articles.into_iter().map(Article::from).collect(),
             articles_count: list.total,
         }
     }
@@ -121,7 +159,9 @@ pub async fn get_article(
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
     let article = articles::get_article(&db, viewer, &slug).await?;
-    Ok(Json(ArticleEnvelope { article }))
+    Ok(Json(ArticleEnvelope {
+        article: article.into(),
+    }))
 }
 
 /// `POST /api/articles` → 201
@@ -141,7 +181,12 @@ pub async fn create_article(
         tag_list: body.article.tag_list,
     };
     let article = articles::create_article(&db, &state, viewer, input).await?;
-    Ok((StatusCode::CREATED, Json(ArticleEnvelope { article })))
+    Ok((
+        StatusCode::CREATED,
+        Json(ArticleEnvelope {
+            article: article.into(),
+        }),
+    ))
 }
 
 /// `PUT /api/articles/{slug}`: partial update by the author.
@@ -161,7 +206,9 @@ pub async fn update_article(
         tag_list: body.article.tag_list,
     };
     let article = articles::update_article(&db, viewer, &slug, input).await?;
-    Ok(Json(ArticleEnvelope { article }))
+    Ok(Json(ArticleEnvelope {
+        article: article.into(),
+    }))
 }
 
 /// `DELETE /api/articles/{slug}` → 204
@@ -187,7 +234,9 @@ pub async fn favorite(
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
     let article = articles::favorite(&db, viewer, &slug).await?;
-    Ok(Json(ArticleEnvelope { article }))
+    Ok(Json(ArticleEnvelope {
+        article: article.into(),
+    }))
 }
 
 /// `DELETE /api/articles/{slug}/favorite`
@@ -200,5 +249,7 @@ pub async fn unfavorite(
     Path(slug): Path<String>,
 ) -> Result<SingleArticle, AppError> {
     let article = articles::unfavorite(&db, viewer, &slug).await?;
-    Ok(Json(ArticleEnvelope { article }))
+    Ok(Json(ArticleEnvelope {
+        article: article.into(),
+    }))
 }

@@ -3,15 +3,18 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 
 use super::extract::{AuthUser, JsonBody, MaybeAuthUser};
+use super::profiles::Profile;
+use super::timestamp;
 use crate::db::Session;
 use crate::error::AppError;
-use crate::service::comments::{self, Comment};
+use crate::service::comments;
 use crate::state::AppState;
 
 /// `{"comment": {"body": …}}`; without the wrapper the body counts as blank (after the article
@@ -25,6 +28,30 @@ pub struct NewCommentEnvelope {
 #[derive(Default, Deserialize, ToSchema)]
 pub struct NewCommentBody {
     body: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub id: i32,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub updated_at: NaiveDateTime,
+    pub body: String,
+    pub author: Profile,
+}
+
+impl From<comments::Comment> for Comment {
+    fn from(comment: comments::Comment) -> Self {
+        Comment {
+            id: comment.id,
+            created_at: comment.created_at,
+            updated_at: comment.updated_at,
+            body: comment.body,
+            author: comment.author.into(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -47,7 +74,9 @@ pub async fn list_comments(
     Path(slug): Path<String>,
 ) -> Result<Json<CommentsEnvelope>, AppError> {
     let comments = comments::list_comments(&db, viewer, &slug).await?;
-    Ok(Json(CommentsEnvelope { comments }))
+    Ok(Json(CommentsEnvelope {
+        comments: comments.into_iter().map(Comment::from).collect(),
+    }))
 }
 
 /// `POST /api/articles/{slug}/comments` → 201
@@ -62,7 +91,12 @@ pub async fn add_comment(
     JsonBody(body): JsonBody<NewCommentEnvelope>,
 ) -> Result<(StatusCode, Json<CommentEnvelope>), AppError> {
     let comment = comments::add_comment(&db, &state, viewer, &slug, body.comment.body).await?;
-    Ok((StatusCode::CREATED, Json(CommentEnvelope { comment })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CommentEnvelope {
+            comment: comment.into(),
+        }),
+    ))
 }
 
 /// `DELETE /api/articles/{slug}/comments/{id}` → 204

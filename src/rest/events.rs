@@ -27,7 +27,7 @@ use futures_util::{Stream, StreamExt as _, stream};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::articles::ArticleEnvelope;
+use super::articles::{Article, ArticleEnvelope};
 use super::comments::CommentEnvelope;
 use super::error::ErrorBody;
 use super::extract::MaybeAuthUser;
@@ -130,7 +130,14 @@ pub async fn article_events(
         author: query.author,
     };
     let published = live::articles_published(&state, viewer, filter).map(|item| {
-        item.map(|article| json_event("articlePublished", &ArticleEnvelope { article }))
+        item.map(|article| {
+            json_event(
+                "articlePublished",
+                &ArticleEnvelope {
+                    article: Article::from(article),
+                },
+            )
+        })
     });
     Ok(event_stream(until_lagged(published), connection))
 }
@@ -138,7 +145,13 @@ pub async fn article_events(
 /// The comment's `commentAdded` event, its id the comment's.
 fn added_event(comment: Comment) -> SseEvent {
     let id = comment.id.to_string();
-    json_event("commentAdded", &CommentEnvelope { comment }).id(id)
+    json_event(
+        "commentAdded",
+        &CommentEnvelope {
+            comment: comment.into(),
+        },
+    )
+    .id(id)
 }
 
 /// The `Last-Event-ID` header as a comment id; anything else is ignored (the stream then starts

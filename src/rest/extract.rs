@@ -182,7 +182,7 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        users::authenticate(state, &parts.headers)?
+        users::authenticate(state, auth::token_from_headers(&parts.headers)?)?
             .map(AuthUser)
             .ok_or(auth::MISSING_TOKEN)
     }
@@ -192,7 +192,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        users::authenticate(state, &parts.headers).map(MaybeAuthUser)
+        users::authenticate(state, auth::token_from_headers(&parts.headers)?).map(MaybeAuthUser)
     }
 }
 

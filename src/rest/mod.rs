@@ -1,6 +1,9 @@
 //! The REST interface: the 19 RealWorld operations under `/api`, in the RealWorld JSON shapes,
 //! and two streams of server-sent events ([`events`]).
 //! Handlers parse input, call one service function and render its result; no SQL, no rules.
+//! The response types (serde, the OpenAPI schemas, the RealWorld names) live here, each
+//! converted `From` the service's plain value, so a field added for GraphQL never leaks into the
+//! RealWorld JSON.
 
 mod articles;
 mod comments;
@@ -10,6 +13,7 @@ pub mod extract;
 pub mod openapi;
 mod profiles;
 mod tags;
+mod timestamp;
 mod users;
 
 use axum::Router;

@@ -10,7 +10,27 @@ use super::error::ErrorBody;
 use super::extract::{AuthUser, MaybeAuthUser};
 use crate::db::Session;
 use crate::error::AppError;
-use crate::service::profiles::{self, Profile};
+use crate::service::profiles;
+
+/// A user as others see them; `following` is relative to the viewer (false when anonymous).
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    pub following: bool,
+}
+
+impl From<profiles::Profile> for Profile {
+    fn from(profile: profiles::Profile) -> Self {
+        Profile {
+            username: profile.username,
+            bio: profile.bio,
+            image: profile.image,
+            following: profile.following,
+        }
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ProfileEnvelope {
@@ -27,7 +47,9 @@ pub async fn get_profile(
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
     let profile = profiles::get_profile(&db, viewer, &username).await?;
-    Ok(Json(ProfileEnvelope { profile }))
+    Ok(Json(ProfileEnvelope {
+        profile: profile.into(),
+    }))
 }
 
 /// `POST /api/profiles/{username}/follow` (any body is ignored)
@@ -40,7 +62,9 @@ pub async fn follow(
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
     let profile = profiles::follow(&db, viewer, &username).await?;
-    Ok(Json(ProfileEnvelope { profile }))
+    Ok(Json(ProfileEnvelope {
+        profile: profile.into(),
+    }))
 }
 
 /// `DELETE /api/profiles/{username}/follow`
@@ -53,5 +77,7 @@ pub async fn unfollow(
     Path(username): Path<String>,
 ) -> Result<Json<ProfileEnvelope>, AppError> {
     let profile = profiles::unfollow(&db, viewer, &username).await?;
-    Ok(Json(ProfileEnvelope { profile }))
+    Ok(Json(ProfileEnvelope {
+        profile: profile.into(),
+    }))
 }

@@ -15,6 +15,28 @@ use crate::error::AppError;
 use crate::rate_limit::ClientAddress;
 use crate::security_headers::NO_STORE;
 use crate::service::users::{self, AuthenticatedUser, Credentials, Registration, UserUpdate};
+
+/// The signed-in user with a fresh token, as register, login, current user and update return it.
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    pub email: String,
+    pub token: String,
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl From<AuthenticatedUser> for User {
+    fn from(user: AuthenticatedUser) -> Self {
+        User {
+            email: user.email,
+            token: user.token,
+            username: user.username,
+            bio: user.bio,
+            image: user.image,
+        }
+    }
+}
 use crate::state::AppState;
 
 /// RealWorld wraps every user payload in `{"user": …}`. A request without the wrapper reads as
@@ -72,19 +94,19 @@ where
 }
 
 /// Every user answer carries a token: `Cache-Control: no-store` keeps it out of caches.
-type UserResponse = (
-    [(HeaderName, HeaderValue); 1],
-    Json<UserEnvelope<AuthenticatedUser>>,
-);
+type UserResponse = ([(HeaderName, HeaderValue); 1], Json<UserEnvelope<User>>);
 
 fn user_response(user: AuthenticatedUser) -> UserResponse {
-    ([(CACHE_CONTROL, NO_STORE)], Json(UserEnvelope { user }))
+    (
+        [(CACHE_CONTROL, NO_STORE)],
+        Json(UserEnvelope { user: user.into() }),
+    )
 }
 
 /// `POST /api/users`: register; 201 with the new user and a token.
 #[utoipa::path(post, path = "/api/users", operation_id = "CreateUser", tag = "User and Authentication",
     request_body = UserEnvelope<RegisterBody>,
-    responses((status = 201, body = UserEnvelope<AuthenticatedUser>),
+    responses((status = 201, body = UserEnvelope<User>),
         (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Too many logins and registrations from this address or for this email; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
@@ -104,7 +126,7 @@ pub async fn register(
 /// `POST /api/users/login`: exchange email and password for a token.
 #[utoipa::path(post, path = "/api/users/login", operation_id = "Login", tag = "User and Authentication",
     request_body = UserEnvelope<LoginBody>,
-    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Too many logins and registrations from this address or for this email; wait Retry-After seconds", body = ErrorBody)))]
+    responses((status = 200, body = UserEnvelope<User>), (status = 401, description = "Wrong email or password", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody), (status = 429, description = "Too many logins and registrations from this address or for this email; wait Retry-After seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     db: Session,
@@ -121,7 +143,7 @@ pub async fn login(
 
 /// `GET /api/user`: the signed-in user.
 #[utoipa::path(get, path = "/api/user", operation_id = "GetCurrentUser", tag = "User and Authentication",
-    security(("Token" = [])), responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody)))]
+    security(("Token" = [])), responses((status = 200, body = UserEnvelope<User>), (status = 401, description = "No token, or an invalid one", body = ErrorBody)))]
 pub async fn current_user(
     State(state): State<AppState>,
     db: Session,
@@ -140,7 +162,7 @@ pub async fn current_user(
 /// error.
 #[utoipa::path(put, path = "/api/user", operation_id = "UpdateCurrentUser", tag = "User and Authentication",
     security(("Token" = [])), request_body = UserEnvelope<UpdateBody>,
-    responses((status = 200, body = UserEnvelope<AuthenticatedUser>), (status = 401, description = "No token, or an invalid one", body = ErrorBody),
+    responses((status = 200, body = UserEnvelope<User>), (status = 401, description = "No token, or an invalid one", body = ErrorBody),
         (status = 409, description = "Username or email taken", body = ErrorBody), (status = 422, description = "A field breaks a rule", body = ErrorBody), (status = 400, description = "Malformed JSON or not JSON", body = ErrorBody), (status = 413, description = "Body larger than MAX_BODY_BYTES", body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,

@@ -16,11 +16,8 @@
 //! `tests/api/shutdown.rs`).
 
 mod connections;
-mod draining;
 mod listener;
 mod signals;
-
-pub use draining::close_connections_when_draining;
 
 use std::time::Duration;
 
@@ -46,7 +43,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%address, %database, "conduit is listening");
     print_banner(&state, &database, address);
 
-    let router = crate::app(state.clone());
+    let router = crate::web::app(state.clone());
     let connections = Connections::default();
     let accept =
         |accepted: std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)>| match accepted {

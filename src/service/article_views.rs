@@ -7,30 +7,27 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
 use super::profiles::{Profile, ProfileQueries as _};
-use super::timestamp;
 use crate::auth::Viewer;
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_tags, articles, favorites, tags};
 use crate::error::AppError;
 
-/// An article as clients see it. `body` is `None` in lists, and then left out of the JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// An article as its viewer sees it: author profile, sorted tags, favorites count and the
+/// viewer's flag. `body` is `None` in lists (not loaded). Each interface renders it in its own
+/// shape (`rest::articles::Article`, `graphql::types::ArticleNode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Article {
-    #[serde(skip)]
+    /// The row id: GraphQL cursors and loaders key on it; REST never shows it.
     pub id: i32,
     pub slug: String,
     pub title: String,
     pub description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// Sorted by code point.
     pub tag_list: Vec<String>,
-    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: NaiveDateTime,
     pub favorited: bool,
     pub favorites_count: i64,

@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
 use super::ForViewer as _;
 use super::articles::{ARTICLE_NOT_FOUND, ArticleQueries as _};
 use super::profiles::{Profile, ProfileQueries as _};
-use super::timestamp;
 use super::validation::Validator;
 use crate::auth::Viewer;
 use crate::db::Session;
@@ -30,13 +28,12 @@ const COMMENT_NOT_FOUND: AppError = AppError::NotFound {
     resource: "comment",
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// A comment with its author's profile as the viewer sees it. Each interface renders it in its
+/// own shape (`rest::comments::Comment`, `graphql::types::CommentNode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     pub id: i32,
-    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: NaiveDateTime,
     pub body: String,
     pub author: Profile,

@@ -34,7 +34,7 @@ pub enum LiveError {
 }
 
 /// A deleted comment: its id and its article's slug at the time.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletedComment {
     pub id: i32,
     pub slug: String,

@@ -88,6 +88,48 @@ impl Page {
     }
 }
 
+/// A list shown under each item of another list (an article's comments, an author's articles):
+/// how many items each parent shows when the client does not say (`default`) and at most
+/// (`max`). SQL reads at most that many rows per parent, so the cost of a nested list is bounded
+/// by the parent list's length times `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NestedLimit {
+    pub default: usize,
+    pub max: usize,
+}
+
+impl NestedLimit {
+    /// Whether `first` items may be asked for: 1..=`max`.
+    pub fn allows(self, first: usize) -> bool {
+        (1..=self.max).contains(&first)
+    }
+
+    /// `first` if [allowed](Self::allows), else 422 `first: must be a whole number from 1 to
+    /// <max>`.
+    pub fn check(self, first: usize) -> Result<usize, AppError> {
+        if self.allows(first) {
+            return Ok(first);
+        }
+        let max = self.max;
+        Err(AppError::invalid(
+            "first",
+            format!("must be a whole number from 1 to {max}"),
+        ))
+    }
+}
+
+/// An author's latest articles under a profile.
+pub const AUTHOR_ARTICLES: NestedLimit = NestedLimit {
+    default: 5,
+    max: 20,
+};
+/// An article's latest comments under the article. The default is also what the GraphQL cost
+/// limit assumes for a list without `first`.
+pub const ARTICLE_COMMENTS: NestedLimit = NestedLimit {
+    default: 20,
+    max: 100,
+};
+
 const LIMIT_RULE: &str = "must be a whole number from 1 to 100";
 const OFFSET_RULE: &str = "must be a whole number from 0 to 1000000000";
 
@@ -119,5 +161,24 @@ mod tests {
                 "{limit} {offset}"
             );
         }
+    }
+
+    #[test]
+    fn a_nested_list_takes_1_to_its_maximum() {
+        assert_eq!(AUTHOR_ARTICLES.check(1).unwrap(), 1);
+        assert_eq!(AUTHOR_ARTICLES.check(20).unwrap(), 20);
+        for first in [0, 21] {
+            let error = AUTHOR_ARTICLES.check(first).unwrap_err();
+            assert_eq!(
+                error.field_errors(),
+                crate::error::FieldErrors::from([(
+                    "first".to_owned(),
+                    vec!["must be a whole number from 1 to 20".to_owned()]
+                )]),
+                "{first}"
+            );
+        }
+        assert!(ARTICLE_COMMENTS.allows(ARTICLE_COMMENTS.default));
+        assert!(!ARTICLE_COMMENTS.allows(101));
     }
 }

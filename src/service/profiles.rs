@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
 use super::ForViewer as _;
 use crate::auth::Viewer;
@@ -17,9 +16,11 @@ use crate::error::AppError;
 use crate::on_connection;
 
 /// A user as others see them; `following` is relative to the viewer (false when anonymous).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Each interface renders it in its own shape (`rest::profiles::Profile`,
+/// `graphql::types::ProfileNode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
-    #[serde(skip)]
+    /// The user's id: GraphQL loaders key on it; REST never shows it.
     pub user_id: i32,
     pub username: String,
     pub bio: Option<String>,

@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use chrono::format::{Item, StrftimeItems};
-use serde::Serializer;
 
 /// The format, parsed once: `NaiveDateTime::format(&str)` parses its format string on every
 /// call, and a list renders two timestamps per article on the hot path.
@@ -15,18 +14,15 @@ static FORMAT: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// `time` rendered lazily: writes straight into the output, with no intermediate `String`.
-fn display(time: &NaiveDateTime) -> impl Display + '_ {
+/// `time` rendered lazily: writes straight into the output, with no intermediate `String` (the
+/// REST JSON serializes it this way, see `rest::json`).
+pub fn display(time: &NaiveDateTime) -> impl Display + '_ {
     time.format_with_items(FORMAT.iter())
 }
 
+/// `time` as a `String`, for GraphQL's fields.
 pub fn format(time: &NaiveDateTime) -> String {
     display(time).to_string()
-}
-
-/// For `#[serde(serialize_with = "timestamp::serialize")]`.
-pub fn serialize<S: Serializer>(time: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&display(time))
 }
 
 #[cfg(test)]

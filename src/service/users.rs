@@ -2,7 +2,6 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
 use super::ForViewer as _;
 use super::validation::{BLANK, NOTHING_TO_UPDATE, Validator};
@@ -65,8 +64,8 @@ impl UserUpdate {
 }
 
 /// The signed-in user with a fresh token, as register, login, current user and update return it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[schema(as = User)]
+/// Each interface renders it in its own shape (`rest::users::User`, `graphql::users::AuthPayload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedUser {
     pub email: String,
     pub token: String,
@@ -165,15 +164,14 @@ pub async fn login(
     }
 }
 
-/// The viewer named by a request's `Authorization` header: `None` without one, 401 for a bad,
-/// tampered or expired token. REST and GraphQL both start here. That the user still exists is
-/// confirmed by the request's first database operation on the viewer's behalf
-/// ([`ForViewer::for_viewer`](super::ForViewer)), on the connection it uses anyway.
-pub fn authenticate(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> Result<Option<Viewer>, AppError> {
-    crate::auth::viewer_from_headers(state.tokens(), headers)
+/// The viewer a request's token names: `None` without a token, 401 `token is invalid` for a bad,
+/// tampered or expired one. `token` is the bare JWT: each interface takes it out of its own
+/// transport (REST and GraphQL over HTTP from the `Authorization` header with
+/// [`auth::token_from_headers`](crate::auth::token_from_headers)) and both start here. That the
+/// user still exists is confirmed by the request's first database operation on the viewer's
+/// behalf ([`ForViewer::for_viewer`](super::ForViewer)), on the connection it uses anyway.
+pub fn authenticate(state: &AppState, token: Option<&str>) -> Result<Option<Viewer>, AppError> {
+    token.map(|token| state.tokens().verify(token)).transpose()
 }
 
 /// The signed-in user with a fresh token. Reading the viewer's row is itself the confirmation

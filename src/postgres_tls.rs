@@ -20,51 +20,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PgTls {
-    Disable,
-    Require,
-    VerifyFull { root_certificates: Option<PathBuf> },
-}
-
-/// A PostgreSQL URL split into the driver's URL and our TLS choice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PgConnectSettings {
-    pub driver_url: String,
-    pub tls: PgTls,
-}
-
-impl PgConnectSettings {
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut sslmode = None;
-        let mut root_certificates = None;
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            match pair.split_once('=').unwrap_or((pair, "")) {
-                ("sslmode", value) => sslmode = Some(value.to_owned()),
-                ("sslrootcert", value) => root_certificates = Some(PathBuf::from(value)),
-                _ => kept.push(pair),
-            }
-        }
-        let tls = match sslmode.as_deref() {
-            None | Some("disable") => PgTls::Disable,
-            Some("require") => PgTls::Require,
-            Some("verify-full") => PgTls::VerifyFull { root_certificates },
-            Some(other) => {
-                return Err(format!(
-                    "sslmode={other} is not supported: use disable, require or verify-full"
-                ));
-            }
-        };
-        let driver_url = if kept.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        Ok(PgConnectSettings { driver_url, tls })
-    }
-}
+pub use crate::config::database::{PgConnectSettings, PgTls};
 
 /// Opens one connection as the URL asks.
 pub async fn establish(url: String) -> diesel::ConnectionResult<AsyncPgConnection> {

@@ -1,7 +1,11 @@
-//! Parsing `DATABASE_URL`: the scheme picks the backend.
+//! The database settings: `DATABASE_URL` (the scheme picks the backend; for PostgreSQL the TLS
+//! parameters are read too) and the pool's sizes and time limits. Plain values, parsed and
+//! checked here so that a bad setting stops the process before it serves; the `db` layer opens
+//! connections from them (and re-exports them: `db::{Backend, DatabaseUrl, PoolSettings}`).
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The three supported database engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +76,7 @@ impl DatabaseUrl {
             // The MySQL driver only knows the mysql:// scheme.
             Backend::Mysql => format!("mysql:{rest}"),
             Backend::Postgres => {
-                super::postgres_tls::PgConnectSettings::parse(url)?;
+                PgConnectSettings::parse(url)?;
                 url.to_owned()
             }
         };
@@ -128,6 +132,68 @@ impl DatabaseUrl {
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.redacted())
+    }
+}
+
+/// How many connections a pool may hold, how long a request waits for one before it is
+/// answered with 503, how long a connection may sit unused before it is closed, and the time
+/// limits of every connection (see the `DB_*` settings in `config`).
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub checkout_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// Opening a connection (TCP, TLS, authentication, set-up) takes at most this long.
+    pub connect_timeout: Duration,
+    /// The server cancels a statement that runs longer.
+    pub statement_timeout: Duration,
+    /// A statement fails rather than wait longer for a lock.
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgTls {
+    Disable,
+    Require,
+    VerifyFull { root_certificates: Option<PathBuf> },
+}
+
+/// A PostgreSQL URL split into the driver's URL and our TLS choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgConnectSettings {
+    pub driver_url: String,
+    pub tls: PgTls,
+}
+
+impl PgConnectSettings {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut sslmode = None;
+        let mut root_certificates = None;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            match pair.split_once('=').unwrap_or((pair, "")) {
+                ("sslmode", value) => sslmode = Some(value.to_owned()),
+                ("sslrootcert", value) => root_certificates = Some(PathBuf::from(value)),
+                _ => kept.push(pair),
+            }
+        }
+        let tls = match sslmode.as_deref() {
+            None | Some("disable") => PgTls::Disable,
+            Some("require") => PgTls::Require,
+            Some("verify-full") => PgTls::VerifyFull { root_certificates },
+            Some(other) => {
+                return Err(format!(
+                    "sslmode={other} is not supported: use disable, require or verify-full"
+                ));
+            }
+        };
+        let driver_url = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok(PgConnectSettings { driver_url, tls })
     }
 }
 
