@@ -17,52 +17,36 @@ mod timestamp;
 mod users;
 
 use axum::Router;
-use axum::routing::{get, post};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+/// The REST routes and their OpenAPI document, built from one list: each handler is registered
+/// together with its `#[utoipa::path]` operation, so a route cannot be served undocumented or
+/// documented unserved. Handlers on one path are registered together.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/users", post(users::register))
-        .route("/api/users/login", post(users::login))
-        .route(
-            "/api/user",
-            get(users::current_user).put(users::update_user),
-        )
-        .route("/api/profiles/{username}", get(profiles::get_profile))
-        .route(
-            "/api/profiles/{username}/follow",
-            post(profiles::follow).delete(profiles::unfollow),
-        )
-        .route("/api/articles/feed", get(articles::feed))
+    let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(users::register))
+        .routes(routes!(users::login))
+        .routes(routes!(users::current_user, users::update_user))
+        .routes(routes!(profiles::get_profile))
+        .routes(routes!(profiles::follow, profiles::unfollow))
+        .routes(routes!(articles::feed))
         // A fixed segment wins over `{slug}`; `events`, like `feed`, is never made a slug.
-        .route("/api/articles/events", get(events::article_events))
-        .route(
-            "/api/articles",
-            get(articles::list_articles).post(articles::create_article),
-        )
-        .route(
-            "/api/articles/{slug}",
-            get(articles::get_article)
-                .put(articles::update_article)
-                .delete(articles::delete_article),
-        )
-        .route(
-            "/api/articles/{slug}/favorite",
-            post(articles::favorite).delete(articles::unfavorite),
-        )
-        .route(
-            "/api/articles/{slug}/comments",
-            get(comments::list_comments).post(comments::add_comment),
-        )
-        .route(
-            "/api/articles/{slug}/comments/events",
-            get(events::comment_events),
-        )
-        .route(
-            "/api/articles/{slug}/comments/{id}",
-            axum::routing::delete(comments::delete_comment),
-        )
-        .route("/api/tags", get(tags::list_tags))
-        .merge(openapi::routes())
+        .routes(routes!(events::article_events))
+        .routes(routes!(articles::list_articles, articles::create_article))
+        .routes(routes!(
+            articles::get_article,
+            articles::update_article,
+            articles::delete_article
+        ))
+        .routes(routes!(articles::favorite, articles::unfavorite))
+        .routes(routes!(comments::list_comments, comments::add_comment))
+        .routes(routes!(events::comment_events))
+        .routes(routes!(comments::delete_comment))
+        .routes(routes!(tags::list_tags))
+        .split_for_parts();
+    router.merge(openapi::routes(document))
 }

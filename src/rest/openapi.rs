@@ -1,4 +1,5 @@
-//! The REST API's OpenAPI 3.1 document, generated from the handlers' annotations, served at
+//! The REST API's OpenAPI 3.1 document: the info, security scheme and tags here, the operations
+//! from the handlers' annotations as `rest::routes` registers them; served at
 //! `/api/openapi.json`, with Swagger UI (vendored assets, works offline) at `/api/docs`.
 
 use axum::http::HeaderValue;
@@ -7,36 +8,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{articles, comments, events, profiles, tags, users};
-
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Conduit",
         description = "The RealWorld (Conduit) REST API. Send the token as `Authorization: Token <jwt>` (or `Bearer <jwt>`)."
-    ),
-    paths(
-        users::login,
-        users::register,
-        users::current_user,
-        users::update_user,
-        profiles::get_profile,
-        profiles::follow,
-        profiles::unfollow,
-        articles::feed,
-        articles::list_articles,
-        articles::create_article,
-        articles::get_article,
-        articles::update_article,
-        articles::delete_article,
-        comments::list_comments,
-        comments::add_comment,
-        comments::delete_comment,
-        articles::favorite,
-        articles::unfavorite,
-        tags::list_tags,
-        events::article_events,
-        events::comment_events,
     ),
     modifiers(&TokenScheme),
     tags(
@@ -74,11 +50,14 @@ pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src '
      img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
-/// The docs page and the document as a router to merge into the app. Swagger UI's online
-/// validator badge is off: it would send the document to a third-party host.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+/// The docs page and `document` (the operations added to [`ApiDoc`] by [`super::routes`]) as a
+/// router to merge into the app. Swagger UI's online validator badge is off: it would send the
+/// document to a third-party host.
+pub fn routes<S: Clone + Send + Sync + 'static>(
+    document: utoipa::openapi::OpenApi,
+) -> axum::Router<S> {
     let docs: axum::Router<S> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
-        .url("/api/openapi.json", ApiDoc::openapi())
+        .url("/api/openapi.json", document)
         .config(utoipa_swagger_ui::Config::default().validator_url("none"))
         .into();
     docs.layer(SetResponseHeaderLayer::overriding(
