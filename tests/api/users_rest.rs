@@ -1,4 +1,5 @@
-//! Users and auth over REST: every rule of BEHAVIOUR.md for register, login, get and update.
+//! Users and auth over REST: the rules of register, login, get and update (the RealWorld
+//! contract, and the validation rules in README "The two APIs").
 
 use axum::http::StatusCode;
 use serde_json::json;

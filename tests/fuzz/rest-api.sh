@@ -35,7 +35,8 @@ token="$(curl -sf "$base/api/users/login" -H 'content-type: application/json' \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["token"])')"
 
 # positive_data_acceptance is left out: the document cannot express every business rule (a
-# blank title is schema-valid yet 422), and BEHAVIOUR.md wants those 422s. The two streams of
+# blank title is schema-valid yet 422), and the RealWorld rules want those 422s
+# (README "The two APIs"). The two streams of
 # server-sent events are left out: a stream that answers 200 never ends, and their tests read
 # them for real (tests/api/server_sent_events.rs).
 status=0
