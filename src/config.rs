@@ -12,11 +12,13 @@ pub mod database;
 pub mod events;
 pub mod graphql_limits;
 pub mod rate_limits;
+pub mod uploads;
 
 use database::{DatabaseUrl, PoolSettings};
 use events::{EventsUrl, parse_channel};
 use graphql_limits::QueryLimits;
 use rate_limits::{RateLimitSettings, TrustedProxies};
+use uploads::{UploadSettings, parse_base_url};
 
 /// Where a setting comes from; the process environment in production, a map in tests.
 pub trait Source {
@@ -160,6 +162,26 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "articles and comments one user may create per minute, REST and GraphQL together (0 switches the quota off)",
     ),
     (
+        "UPLOADS_PER_MINUTE",
+        "10",
+        "images one user may upload per minute, REST and GraphQL together (0 switches the limit off)",
+    ),
+    (
+        "UPLOAD_MAX_BYTES",
+        "5242880",
+        "largest image accepted by POST /api/uploads, in bytes (1024 to 104857600); the upload route's body may exceed MAX_BODY_BYTES by this much",
+    ),
+    (
+        "UPLOAD_MAX_PIXELS",
+        "25000000",
+        "most pixels (width × height, read from the image header) an uploaded image may have; refuses decompression bombs (1 to 1000000000)",
+    ),
+    (
+        "UPLOADS_BASE_URL",
+        "(the request's origin)",
+        "scheme, host and optional path that upload URLs start with (https://conduit.example.com); unset: http(s)://HOST of the upload request, the scheme from X-Forwarded-Proto",
+    ),
+    (
         "TRUSTED_PROXIES",
         "(none)",
         "comma-separated addresses and networks (127.0.0.1,10.0.0.0/8) of proxies whose X-Forwarded-For names the client; from any other peer the header is ignored",
@@ -260,6 +282,7 @@ pub struct Config {
     pub instance_name: String,
     pub shutdown: ShutdownSettings,
     pub events: EventSettings,
+    pub uploads: UploadSettings,
 }
 
 /// Live updates: GraphQL subscriptions and server-sent events (see `events`).
@@ -385,6 +408,7 @@ impl Config {
                     0..=1_000_000,
                 )?,
                 writes_per_user: reader.number("WRITES_PER_USER", 30, 0..=1_000_000)?,
+                uploads_per_user: reader.number("UPLOADS_PER_MINUTE", 10, 0..=1_000_000)?,
                 trusted_proxies: reader.parse("TRUSTED_PROXIES", "", TrustedProxies::parse)?,
             },
             instance_name: reader.parse(
@@ -417,6 +441,11 @@ impl Config {
                     1..=10_000,
                 )?,
                 ping_interval: reader.seconds("LIVE_PING_SECS", 30, 5..=3600)?,
+            },
+            uploads: UploadSettings {
+                max_bytes: reader.number("UPLOAD_MAX_BYTES", 5_242_880, 1_024..=104_857_600)?,
+                max_pixels: reader.number("UPLOAD_MAX_PIXELS", 25_000_000, 1..=1_000_000_000)?,
+                base_url: reader.optional("UPLOADS_BASE_URL", parse_base_url)?,
             },
         })
     }
@@ -575,6 +604,16 @@ mod tests {
             ),
             ("EVENTS_URL", "kafka://broker:9092", "expected redis://"),
             ("EVENTS_CHANNEL", "Conduit-Events", "lower-case letters"),
+            (
+                "UPLOAD_MAX_BYTES",
+                "1000",
+                "expected a whole number from 1024 to 104857600",
+            ),
+            (
+                "UPLOADS_BASE_URL",
+                "ftp://files.example",
+                "expected an http://",
+            ),
         ];
         for (name, value, problem) in cases {
             let error = Config::from_source(&[(name, value)]).unwrap_err();

@@ -15,10 +15,12 @@ pub mod events;
 pub mod graphql;
 #[cfg(test)]
 mod layer_rules;
+pub mod media;
 pub mod metrics;
 pub mod postgres_tls;
 pub mod rate_limit;
 pub mod request_id;
+pub mod request_origin;
 pub mod rest;
 pub mod security_headers;
 pub mod seed;

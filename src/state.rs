@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::events::Events;
 use crate::events::connections::LiveConnections;
+use crate::media::MediaStore;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 
@@ -24,6 +25,7 @@ struct Inner {
     rate_limits: RateLimits,
     events: Events,
     live_connections: LiveConnections,
+    media: MediaStore,
     config: Config,
     draining: AtomicBool,
 }
@@ -35,6 +37,7 @@ impl AppState {
         passwords: PasswordHasher,
         metrics: Metrics,
         events: Events,
+        media: MediaStore,
         config: Config,
     ) -> Self {
         AppState {
@@ -46,6 +49,7 @@ impl AppState {
                 rate_limits: RateLimits::new(&config.rate_limits),
                 events,
                 live_connections: LiveConnections::new(config.events.max_connections),
+                media,
                 config,
                 draining: AtomicBool::new(false),
             }),
@@ -89,6 +93,11 @@ impl AppState {
         &self.inner.live_connections
     }
 
+    /// Where uploaded images are stored.
+    pub fn media(&self) -> &MediaStore {
+        &self.inner.media
+    }
+
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -130,8 +139,9 @@ impl AppState {
         .await;
         let metrics = Metrics::new(&database, &password_metrics, &events)?;
         let passwords = PasswordHasher::new(password_hashing_slots(), password_metrics)?;
+        let media = MediaStore::local(&config.data_dir.join("uploads"))?;
         Ok(AppState::new(
-            database, tokens, passwords, metrics, events, config,
+            database, tokens, passwords, metrics, events, media, config,
         ))
     }
 }

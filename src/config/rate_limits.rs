@@ -16,6 +16,8 @@ pub struct RateLimitSettings {
     pub credential_attempts_per_account: u32,
     /// Articles and comments one user may create (`WRITES_PER_USER`).
     pub writes_per_user: u32,
+    /// Images one user may upload (`UPLOADS_PER_MINUTE`).
+    pub uploads_per_user: u32,
     /// Peers allowed to name the client in `X-Forwarded-For` (`TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
 }
@@ -27,6 +29,7 @@ impl RateLimitSettings {
             credential_attempts_per_address: 0,
             credential_attempts_per_account: 0,
             writes_per_user: 0,
+            uploads_per_user: 0,
             trusted_proxies: TrustedProxies::default(),
         }
     }

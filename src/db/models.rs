@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{article_tags, articles, comments, favorites, follows, tags, users};
+use super::schema::{article_tags, articles, comments, favorites, follows, tags, uploads, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -142,4 +142,17 @@ pub struct NewCommentRow {
     pub body: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A new stored image.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = uploads)]
+pub struct NewUploadRow {
+    pub object_key: String,
+    pub owner_id: i32,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
 }

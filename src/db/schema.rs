@@ -88,6 +88,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Stored images (see `service::uploads`); `object_key` names the object in the store.
+    uploads (id) {
+        id -> Integer,
+        object_key -> Text,
+        owner_id -> Integer,
+        content_type -> Text,
+        /// Bytes.
+        size_bytes -> Integer,
+        /// Pixels, as the image header states them.
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(uploads -> users (owner_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -105,4 +122,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     comments,
     site_counters,
+    uploads,
 );

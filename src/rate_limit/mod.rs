@@ -1,6 +1,6 @@
 //! Rate limits inside the service, for deployments without a proxy in front and as a second line
-//! behind one: credential attempts per client address and per account, and a write quota per
-//! user (articles and comments created). They are checked by the service functions, so REST and GraphQL spend one budget,
+//! behind one: credential attempts per client address and per account, a write quota per
+//! user (articles and comments created) and an upload budget per user. They are checked by the service functions, so REST and GraphQL spend one budget,
 //! and before any expensive work: a refused login or registration hashes nothing. A refusal is
 //! [`AppError::RateLimited`] with the seconds to wait: 429 with `Retry-After` on REST,
 //! `extensions.code = "RATE_LIMITED"` and `extensions.retryAfter` in GraphQL.
@@ -24,6 +24,7 @@ pub struct RateLimits {
     credentials_per_address: KeyedLimit<IpAddr>,
     credentials_per_account: KeyedLimit<String>,
     writes_per_user: KeyedLimit<i32>,
+    uploads_per_user: KeyedLimit<i32>,
 }
 
 impl RateLimits {
@@ -36,6 +37,7 @@ impl RateLimits {
                 settings.credential_attempts_per_account,
             ),
             writes_per_user: KeyedLimit::per_minute(settings.writes_per_user),
+            uploads_per_user: KeyedLimit::per_minute(settings.uploads_per_user),
         }
     }
 
@@ -57,6 +59,12 @@ impl RateLimits {
         self.writes_per_user.check(&user_id)
     }
 
+    /// Spends one image upload of the user's budget. Called after the image is validated and
+    /// before it is stored.
+    pub fn check_upload(&self, user_id: i32) -> Result<(), AppError> {
+        self.uploads_per_user.check(&user_id)
+    }
+
     /// Keys held by the credential limits (addresses, accounts), to test that they are bounded.
     pub fn tracked_keys(&self) -> (usize, usize) {
         (
@@ -70,5 +78,6 @@ impl RateLimits {
         self.credentials_per_address.sweep();
         self.credentials_per_account.sweep();
         self.writes_per_user.sweep();
+        self.uploads_per_user.sweep();
     }
 }

@@ -1,5 +1,5 @@
 //! The REST interface: the 19 RealWorld operations under `/api`, in the RealWorld JSON shapes,
-//! and two streams of server-sent events ([`events`]).
+//! two streams of server-sent events ([`events`]) and image uploads ([`uploads`]).
 //! Handlers parse input, call one service function and render its result; no SQL, no rules.
 //! The response types (serde, the OpenAPI schemas, the RealWorld names) live here, each
 //! converted `From` the service's plain value, so a field added for GraphQL never leaks into the
@@ -14,6 +14,7 @@ pub mod openapi;
 mod profiles;
 mod tags;
 mod timestamp;
+mod uploads;
 mod users;
 
 use axum::Router;
@@ -22,6 +23,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+
+/// `POST /api/uploads`, which reads its own, larger limit (`UPLOAD_MAX_BYTES`) as it goes
+/// instead of the app's `MAX_BODY_BYTES`.
+fn upload_route() -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = routes!(uploads::create_upload);
+    (
+        schemas,
+        paths,
+        method_router.layer(axum::extract::DefaultBodyLimit::disable()),
+    )
+}
 
 /// The REST routes and their OpenAPI document, built from one list: each handler is registered
 /// together with its `#[utoipa::path]` operation, so a route cannot be served undocumented or
@@ -47,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(events::comment_events))
         .routes(routes!(comments::delete_comment))
         .routes(routes!(tags::list_tags))
+        .routes(upload_route())
+        .routes(routes!(uploads::get_upload))
         .split_for_parts();
     router.merge(openapi::routes(document))
 }

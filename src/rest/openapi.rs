@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "Comments"),
         (name = "Favorites"),
         (name = "Tags"),
+        (name = "Uploads"),
     )
 )]
 pub struct ApiDoc;

@@ -16,12 +16,14 @@ pub mod articles;
 pub mod comments;
 pub mod counters;
 pub mod health;
+pub mod image_format;
 pub mod live;
 pub mod paging;
 pub mod profiles;
 pub mod slug;
 pub mod tags;
 pub mod timestamp;
+pub mod uploads;
 pub mod users;
 pub mod validation;
 

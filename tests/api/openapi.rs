@@ -1,13 +1,13 @@
-//! The OpenAPI document is generated from the handlers and lists all 19 RealWorld operations
-//! and the two streams of server-sent events; the docs page and its assets are served from the
-//! binary (no internet needed).
+//! The OpenAPI document is generated from the handlers and lists all 19 RealWorld operations,
+//! the two streams of server-sent events and the two upload operations; the docs page and its
+//! assets are served from the binary (no internet needed).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
 use crate::harness::TestApp;
 
-const OPERATIONS: [&str; 21] = [
+const OPERATIONS: [&str; 23] = [
     "Login",
     "CreateUser",
     "GetCurrentUser",
@@ -29,6 +29,8 @@ const OPERATIONS: [&str; 21] = [
     "GetTags",
     "GetArticleEvents",
     "GetArticleCommentEvents",
+    "CreateUpload",
+    "GetUpload",
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -21,6 +21,7 @@ async fn app_with(per_address: u32, per_account: u32, trusted: &str) -> TestApp 
             credential_attempts_per_address: per_address,
             credential_attempts_per_account: per_account,
             writes_per_user: 0,
+            uploads_per_user: 0,
             trusted_proxies: trusted,
         };
     })

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 use crate::harness::{TestApp, registration};
+use crate::images::{gif, upload_request};
 
 /// Two apps with the same data: one is called with plain paths, the other with a slash added.
 async fn prepared_app() -> (TestApp, String) {
@@ -71,12 +72,18 @@ async fn every_operation_answers_the_same_with_a_trailing_slash() {
 
     let mut operations = Vec::new();
     let mut streams = Vec::new();
+    let mut uploads = Vec::new();
     for (template, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             // The two event streams never end, so their bodies cannot be compared; that they
             // answer with a trailing slash too is checked below by their headers.
             if operation["responses"]["200"]["content"]["text/event-stream"].is_object() {
                 streams.push(template.replace("{slug}", "slash-article"));
+                continue;
+            }
+            // Uploads take a form, not JSON, and are served by key: checked below.
+            if template.starts_with("/api/uploads") {
+                uploads.push(template.clone());
                 continue;
             }
             let path = template
@@ -96,6 +103,18 @@ async fn every_operation_answers_the_same_with_a_trailing_slash() {
     operations.sort_by_key(|(method, path, _)| (phase(method), usize::MAX - path.len()));
     assert_eq!(operations.len(), 19);
     assert_eq!(streams.len(), 2, "{streams:?}");
+    assert_eq!(uploads, ["/api/uploads", "/api/uploads/{key}"]);
+    for path in ["/api/uploads", "/api/uploads/"] {
+        let request = upload_request(path, Some(&slashed_token), &gif());
+        let response = slashed.send(request).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{path}");
+        let url = response.body["upload"]["url"].as_str().unwrap().to_owned();
+        for url in [url.clone(), format!("{url}/")] {
+            let (status, _, bytes) = slashed.fetch_upload(&url).await;
+            assert_eq!(status, StatusCode::OK, "{url}");
+            assert_eq!(bytes, gif(), "{url}");
+        }
+    }
     for path in streams {
         for path in [path.clone(), format!("{path}/")] {
             let request = Request::get(&path).body(Body::empty()).unwrap();

@@ -1,0 +1,181 @@
+//! Image uploads: the rules both interfaces share. An upload is judged by its bytes (format from
+//! its signature, size, pixels from its header), counted against the uploader's budget, stored
+//! under a new random key, and recorded with its owner in `uploads`. A refused upload stores
+//! nothing and writes no row.
+//!
+//! The URL an upload answers with, `{base}/api/uploads/{key}`, can be a user's `image` or go
+//! into an article body; [`open`] serves it.
+
+use bytes::Bytes;
+use diesel_async::RunQueryDsl;
+
+use super::ForViewer as _;
+use super::image_format::{self, ImageFormat};
+use crate::auth::Viewer;
+use crate::db::Session;
+use crate::db::models::NewUploadRow;
+use crate::db::schema::uploads;
+use crate::error::AppError;
+use crate::on_connection;
+use crate::state::AppState;
+
+/// The path upload URLs have after their base; the REST router serves `{key}` under it.
+pub const URL_PATH: &str = "/api/uploads/";
+
+const UPLOAD_NOT_FOUND: AppError = AppError::NotFound { resource: "upload" };
+
+/// A stored image, as both interfaces answer an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Absolute URL of the image: `{UPLOADS_BASE_URL or the request's origin}/api/uploads/{key}`.
+    pub url: String,
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`, from the bytes.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u32,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+}
+
+/// Stores `file` as an image of the viewer. `origin` (`https://host`) is where the client
+/// reached this instance, the URL's base unless `UPLOADS_BASE_URL` is set.
+///
+/// Errors, in the order they are checked: 401 for a deleted user's token; 422 on `file` when it
+/// is missing, larger than `UPLOAD_MAX_BYTES`, not PNG/JPEG/GIF/WebP by its signature, has an
+/// unreadable header, or has more than `UPLOAD_MAX_PIXELS` pixels; 429 past the viewer's
+/// `UPLOADS_PER_MINUTE`; 503 when the store or database fails (nothing is left behind).
+pub async fn upload_image(
+    db: &Session,
+    state: &AppState,
+    viewer: Viewer,
+    file: Option<Bytes>,
+    origin: &str,
+) -> Result<Upload, AppError> {
+    db.for_viewer(viewer).confirm_user().await?;
+    let settings = &state.config().uploads;
+    let file = file.ok_or_else(|| {
+        AppError::invalid(
+            "file",
+            "is missing: send the image as the form field `file`",
+        )
+    })?;
+    if file.len() > settings.max_bytes {
+        return Err(AppError::invalid(
+            "file",
+            format!("is too large: at most {} bytes", settings.max_bytes),
+        ));
+    }
+    let format = ImageFormat::sniff(&file)
+        .ok_or_else(|| AppError::invalid("file", image_format::ALLOWED))?;
+    let (width, height) = image_format::dimensions(&file)?;
+    if u64::from(width) * u64::from(height) > settings.max_pixels {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "is {width}×{height} pixels: at most {} pixels (width × height) are allowed",
+                settings.max_pixels
+            ),
+        ));
+    }
+    state.rate_limits().check_upload(viewer.user_id)?;
+
+    let key = new_key(format);
+    // The connection is not needed while the object travels to the store.
+    db.release().await;
+    let size = u32::try_from(file.len()).map_err(|_| AppError::invalid("file", "is too large"))?;
+    state.media().put(&key, file).await?;
+    let row = NewUploadRow {
+        object_key: key.clone(),
+        owner_id: viewer.user_id,
+        content_type: format.content_type().to_owned(),
+        size_bytes: i32::try_from(size).unwrap_or(i32::MAX),
+        width: i32::try_from(width).unwrap_or(i32::MAX),
+        height: i32::try_from(height).unwrap_or(i32::MAX),
+        created_at: super::now(),
+    };
+    let recorded = on_connection!(db.for_viewer(viewer), async move |conn| {
+        diesel::insert_into(uploads::table)
+            .values(&row)
+            .execute(conn)
+            .await?;
+        Ok(())
+    });
+    if let Err(error) = recorded {
+        // Unrecorded, the object could never be deleted with its owner's avatar: remove it.
+        if state.media().delete(&key).await.is_err() {
+            tracing::warn!(key, "an unrecorded upload stays in the store");
+        }
+        return Err(error);
+    }
+    let base = settings.base_url.as_deref().unwrap_or(origin);
+    Ok(Upload {
+        url: format!("{base}{URL_PATH}{key}"),
+        content_type: format.content_type().to_owned(),
+        size,
+        width,
+        height,
+    })
+}
+
+/// A stored image to send: its bytes and their `Content-Type`.
+pub struct StoredImage {
+    pub content_type: &'static str,
+    pub bytes: Bytes,
+}
+
+/// The image stored under `key` (the last segment of an upload URL). 404 `upload` for a key
+/// Conduit never makes or an object that is gone. Needs no authentication: keys are
+/// unguessable, and images are meant for `<img>` tags.
+pub async fn open(state: &AppState, key: &str) -> Result<StoredImage, AppError> {
+    let format = parse_key(key).ok_or(UPLOAD_NOT_FOUND)?;
+    let bytes = state.media().read(key).await?.ok_or(UPLOAD_NOT_FOUND)?;
+    Ok(StoredImage {
+        content_type: format.content_type(),
+        bytes,
+    })
+}
+
+/// 128 random bits in hex, then the format's extension: unguessable, never reused, and the
+/// key alone says how to serve the object.
+fn new_key(format: ImageFormat) -> String {
+    let random: u128 = rand::random();
+    format!("{random:032x}.{}", format.extension())
+}
+
+/// The format of a key [`new_key`] could have made; `None` for anything else (a path
+/// traversal included), so no other object of the store is reachable.
+fn parse_key(key: &str) -> Option<ImageFormat> {
+    let (random, extension) = key.split_once('.')?;
+    let is_random = random.len() == 32
+        && random
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+    if !is_random {
+        return None;
+    }
+    ImageFormat::from_extension(extension)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_keys_of_the_generated_shape_are_served() {
+        let key = new_key(ImageFormat::Webp);
+        assert_eq!(parse_key(&key), Some(ImageFormat::Webp));
+        assert_ne!(key, new_key(ImageFormat::Webp));
+        for bad in [
+            "",
+            "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef.svg",
+            "0123456789ABCDEF0123456789ABCDEF.png",
+            "../../jwt-secret.png",
+            "0123456789abcdef0123456789abcde.png",
+        ] {
+            assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+}
