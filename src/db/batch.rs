@@ -9,9 +9,10 @@ use diesel_async::{AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::SqliteConnection;
 use super::models::{
-    ArticleTagRow, FavoriteRow, FollowRow, NewArticleRow, NewCommentRow, NewUserRow,
+    ArticleTagRow, FavoriteRow, FollowRow, NewCommentRow, SeededArticleRow, SeededUserRow,
+    TagCountChange,
 };
-use super::schema::{article_tags, articles, comments, favorites, follows, users};
+use super::schema::{article_tags, articles, comments, favorites, follows, tags, users};
 
 /// Rows per statement: under every backend's limit on bound parameters (PostgreSQL: 65535,
 /// SQLite: 32766) for the widest row (8 columns).
@@ -66,7 +67,8 @@ batch_insert!(
     ArticleTagRow => article_tags::table,
     FavoriteRow => favorites::table,
     FollowRow => follows::table,
-    NewUserRow => users::table,
-    NewArticleRow => articles::table,
+    SeededUserRow => users::table,
+    SeededArticleRow => articles::table,
     NewCommentRow => comments::table,
+    TagCountChange => tags::table,
 );

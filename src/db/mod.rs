@@ -11,6 +11,8 @@
 //! the one SQL fragment Diesel cannot write (`latest_per_parent`, a window function).
 
 pub mod batch;
+pub mod bulk_insert;
+pub mod bulk_load;
 pub mod dialect;
 pub mod error;
 pub mod latest_per_parent;

@@ -56,12 +56,6 @@ pub struct ArticleChangeset {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = tags)]
-pub struct NewTagRow {
-    pub name: String,
-}
-
 /// A change to a tag's article count: the tag is created with `articles_count` if it does not
 /// exist yet, otherwise `articles_count` is added to its count.
 #[derive(Debug, Clone, Insertable)]
@@ -131,6 +125,26 @@ pub struct NewArticleRow {
     pub author_id: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A user written by `conduit seed` with its counters already counted (the seed knows every row
+/// it writes, so no recount is needed afterwards).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct SeededUserRow {
+    #[diesel(embed)]
+    pub user: NewUserRow,
+    pub articles_count: i32,
+    pub favorites_count: i32,
+}
+
+/// An article written by `conduit seed` with its favorites already counted.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct SeededArticleRow {
+    #[diesel(embed)]
+    pub article: NewArticleRow,
+    pub favorites_count: i32,
 }
 
 /// A new comment.

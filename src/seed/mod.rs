@@ -2,33 +2,32 @@
 //! with tags, favorites, comments) so that a frontend shows a lively site on first run and
 //! benchmarks have data. Rows go in with multi-row inserts, so 10,000 articles take seconds.
 //!
-//! The counters (article, favorite and tag counts) are set by one recount at the end.
+//! The counters the service keeps (article, favorite and tag counts) are counted while the data
+//! is planned in memory ([`plan`]) and written with the rows, so nothing is recounted afterwards;
+//! `conduit check` confirms them.
 //!
 //! Every demo user's password is [`DEMO_PASSWORD`]; one argon2 hash is computed and shared, since
 //! hashing each user separately would dominate the run for no benefit to demo data.
 
+mod plan;
 mod words;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDateTime, SubsecRound as _};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use rand::rngs::StdRng;
-use rand::seq::index::sample;
-use rand::{Rng, SeedableRng};
 
-use crate::db::batch::BatchInsert as _;
+use crate::db::bulk_insert::BulkInsert as _;
+use crate::db::bulk_load::BulkLoad as _;
 use crate::db::dialect::Dialect as _;
-use crate::db::models::{
-    ArticleTagRow, FavoriteRow, FollowRow, NewArticleRow, NewCommentRow, NewTagRow, NewUserRow,
-};
-use crate::db::schema::{articles, tags, users};
+use crate::db::models::{ArticleTagRow, FavoriteRow, FollowRow, NewCommentRow, TagCountChange};
+use crate::db::schema::{articles, site_counters, tags, users};
 use crate::error::AppError;
 use crate::on_connection;
-use crate::service::slug::slugify;
 use crate::state::AppState;
+use plan::Plan;
 
 pub const DEMO_PASSWORD: &str = "conduit-demo";
 
@@ -52,6 +51,9 @@ pub struct SeedReport {
     pub elapsed: Duration,
 }
 
+/// Fills an empty database (no users) with the rows of [`Plan::make`]; each stage is one
+/// transaction and is logged with its row count and time. Errors: `VALIDATION_FAILED` for fewer
+/// than 2 users or a database that already has users; database errors as usual.
 pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppError> {
     let started = Instant::now();
     if plan.users < 2 {
@@ -67,174 +69,216 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
             format!("already has {existing} users; seed an empty database"),
         ));
     }
-    let mut rng = StdRng::seed_from_u64(plan.random_seed);
     let password_hash = state.passwords().hash(DEMO_PASSWORD.to_owned()).await?;
     let now = crate::service::now();
+    let stage = Instant::now();
+    let Plan {
+        users: user_rows,
+        follows,
+        articles: mut article_rows,
+        authors,
+        tag_counts,
+        links,
+        favorites,
+        comments,
+    } = Plan::make(
+        plan.users,
+        plan.articles,
+        plan.random_seed,
+        &password_hash,
+        now,
+    );
+    logged("plan", 0, stage);
     let mut report = SeedReport::default();
 
-    let user_rows: Vec<NewUserRow> = (0..plan.users)
-        .map(|index| {
-            let username = format!(
-                "{}_{}{}",
-                words::pick(&mut rng, words::FIRST_NAMES),
-                words::pick(&mut rng, words::LAST_NAMES),
-                index
-            );
-            let joined = some_time_before(&mut rng, now);
-            NewUserRow {
-                email: format!("{username}@example.com"),
-                username,
-                password_hash: password_hash.clone(),
-                bio: words::bio(&mut rng),
-                image: None,
-                created_at: joined,
-                updated_at: joined,
-            }
-        })
-        .collect();
-    let tag_rows: Vec<NewTagRow> = words::TAGS
+    // Users and tags. Ids are read back by username, so nothing assumes the order in which the
+    // database hands them out.
+    let stage = Instant::now();
+    let usernames: Vec<String> = user_rows
         .iter()
-        .map(|name| NewTagRow {
+        .map(|row| row.user.username.clone())
+        .collect();
+    let tag_rows: Vec<TagCountChange> = words::TAGS
+        .iter()
+        .zip(tag_counts)
+        .map(|(name, articles_count)| TagCountChange {
             name: (*name).to_owned(),
+            articles_count,
         })
         .collect();
-
-    let (users_inserted, user_ids, tag_ids) = on_connection!(&db, async move |conn| {
+    let (users_inserted, id_by_username, tag_ids) = on_connection!(&db, async move |conn| {
         conn.prepare_bulk_load().await?;
         let users_inserted = conn
             .write_transaction(async |conn| {
-                let inserted = conn.insert_batch(user_rows).await?;
-                conn.insert_missing_tags(tag_rows).await?;
+                let inserted = conn.bulk_insert(user_rows).await?;
+                conn.bulk_insert(tag_rows).await?;
                 Ok(inserted)
             })
             .await?;
-        let user_ids: Vec<i32> = users::table
-            .select(users::id)
-            .order(users::id)
+        let id_by_username: HashMap<String, i32> = users::table
+            .select((users::username, users::id))
             .load(conn)
-            .await?;
-        let tag_ids: Vec<i32> = tags::table
-            .select(tags::id)
-            .order(tags::id)
+            .await?
+            .into_iter()
+            .collect();
+        let tag_ids: HashMap<String, i32> = tags::table
+            .select((tags::name, tags::id))
             .load(conn)
-            .await?;
-        Ok((users_inserted, user_ids, tag_ids))
+            .await?
+            .into_iter()
+            .collect();
+        Ok((users_inserted, id_by_username, tag_ids))
     })?;
-    report.users = users_inserted;
+    let user_ids = ids_in_plan_order(usernames, &id_by_username)?;
+    let tag_ids: Vec<i32> = words::TAGS.iter().map(|name| tag_ids[*name]).collect();
+    report.users = logged("users and tags", users_inserted, stage);
 
-    let follow_rows = follows(&mut rng, &user_ids, now);
-    let article_rows: Vec<NewArticleRow> = (0..plan.articles)
-        .map(|index| {
-            let title = words::title(&mut rng);
-            let written = some_time_before(&mut rng, now);
-            NewArticleRow {
-                slug: format!("{}-{index}", slugify(&title)),
-                title,
-                description: words::description(&mut rng),
-                body: words::body(&mut rng),
-                author_id: user_ids[rng.random_range(0..user_ids.len())],
-                created_at: written,
-                updated_at: written,
-            }
+    // Follows and articles.
+    let stage = Instant::now();
+    let follow_rows: Vec<FollowRow> = follows
+        .into_iter()
+        .map(|(follower, followee)| FollowRow {
+            follower_id: user_ids[follower as usize],
+            followee_id: user_ids[followee as usize],
+            created_at: now,
         })
         .collect();
-
-    let (follows_inserted, articles_inserted, article_ids) =
+    let slugs: Vec<String> = article_rows
+        .iter()
+        .map(|row| row.article.slug.clone())
+        .collect();
+    let written: Vec<NaiveDateTime> = article_rows
+        .iter()
+        .map(|row| row.article.created_at)
+        .collect();
+    for (row, author) in article_rows.iter_mut().zip(authors) {
+        row.article.author_id = user_ids[author as usize];
+    }
+    let (follows_inserted, articles_inserted, id_by_slug) =
         on_connection!(&db, async move |conn| {
             conn.prepare_bulk_load().await?;
             let (follows_inserted, articles_inserted) = conn
                 .write_transaction(async |conn| {
-                    Ok((
-                        conn.insert_batch(follow_rows).await?,
-                        conn.insert_batch(article_rows).await?,
-                    ))
+                    let suspended = conn.suspend_foreign_keys(&["follows", "articles"]).await?;
+                    let loaded = async {
+                        Ok::<_, AppError>((
+                            conn.bulk_insert(follow_rows).await?,
+                            conn.bulk_insert(article_rows).await?,
+                        ))
+                    }
+                    .await;
+                    restored(conn.restore_foreign_keys(suspended).await, loaded)
                 })
                 .await?;
-            let article_ids = articles::table
-                .select((articles::id, articles::created_at))
-                .order(articles::id)
-                .load::<(i32, NaiveDateTime)>(conn)
-                .await?;
-            Ok((follows_inserted, articles_inserted, article_ids))
+            let id_by_slug: HashMap<String, i32> = articles::table
+                .select((articles::slug, articles::id))
+                .load(conn)
+                .await?
+                .into_iter()
+                .collect();
+            Ok((follows_inserted, articles_inserted, id_by_slug))
         })?;
+    let article_ids = ids_in_plan_order(slugs, &id_by_slug)?;
+    drop(id_by_slug);
     report.follows = follows_inserted;
-    report.articles = articles_inserted;
+    report.articles = logged("follows and articles", articles_inserted, stage);
 
-    let mut links = Vec::new();
-    let mut favorites = Vec::new();
-    let mut comments = Vec::new();
-    for &(article_id, created_at) in &article_ids {
-        let tag_count = rng.random_range(1..=4).min(tag_ids.len());
-        for tag in sample(&mut rng, tag_ids.len(), tag_count) {
-            links.push(ArticleTagRow {
-                article_id,
-                tag_id: tag_ids[tag],
-                article_created_at: created_at,
-            });
-        }
-        let fans = rng.random_range(0..=10).min(user_ids.len());
-        for fan in sample(&mut rng, user_ids.len(), fans) {
-            favorites.push(FavoriteRow {
-                user_id: user_ids[fan],
-                article_id,
-                created_at: now,
-            });
-        }
-        for _ in 0..rng.random_range(0..=3) {
-            let written = some_time_before(&mut rng, now);
-            comments.push(NewCommentRow {
-                article_id,
-                author_id: user_ids[rng.random_range(0..user_ids.len())],
-                body: words::reply(&mut rng),
-                created_at: written,
-                updated_at: written,
-            });
-        }
-    }
+    // Everything that hangs off an article, and the site's article count.
+    let stage = Instant::now();
+    let link_rows: Vec<ArticleTagRow> = links
+        .into_iter()
+        .map(|(article, tag)| ArticleTagRow {
+            article_id: article_ids[article as usize],
+            tag_id: tag_ids[tag as usize],
+            article_created_at: written[article as usize],
+        })
+        .collect();
+    let mut favorite_rows: Vec<FavoriteRow> = favorites
+        .into_iter()
+        .map(|(user, article)| FavoriteRow {
+            user_id: user_ids[user as usize],
+            article_id: article_ids[article as usize],
+            created_at: now,
+        })
+        .collect();
+    // In primary-key order, so the inserts append to the key's index (MySQL's table itself)
+    // instead of touching a random page of it for every row.
+    favorite_rows.sort_unstable_by_key(|row| (row.user_id, row.article_id));
+    let comment_rows: Vec<NewCommentRow> = comments
+        .into_iter()
+        .map(|comment| NewCommentRow {
+            article_id: article_ids[comment.article as usize],
+            author_id: user_ids[comment.author as usize],
+            body: comment.body,
+            created_at: comment.written,
+            updated_at: comment.written,
+        })
+        .collect();
+    let article_count = i32::try_from(article_ids.len())
+        .map_err(|_| AppError::invalid("articles", "must be at most 2147483647"))?;
     (report.article_tags, report.favorites, report.comments) =
         on_connection!(&db, async move |conn| {
             conn.prepare_bulk_load().await?;
             conn.write_transaction(async |conn| {
-                Ok((
-                    conn.insert_batch(links).await?,
-                    conn.insert_batch(favorites).await?,
-                    conn.insert_batch(comments).await?,
-                ))
+                let suspended = conn
+                    .suspend_foreign_keys(&["article_tags", "favorites", "comments"])
+                    .await?;
+                let loaded = async {
+                    Ok::<_, AppError>((
+                        conn.bulk_insert(link_rows).await?,
+                        conn.bulk_insert(favorite_rows).await?,
+                        conn.bulk_insert(comment_rows).await?,
+                    ))
+                }
+                .await;
+                let counts = restored(conn.restore_foreign_keys(suspended).await, loaded)?;
+                diesel::update(site_counters::table)
+                    .set(site_counters::articles_count.eq(article_count))
+                    .execute(conn)
+                    .await?;
+                Ok(counts)
             })
             .await
         })?;
-    // The rows went in without the service, so the counters are set from them once, in a few
-    // set-based statements.
-    crate::check::recount_all(&db).await?;
+    logged(
+        "tags, favorites and comments",
+        report.article_tags + report.favorites + report.comments,
+        stage,
+    );
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// Each user follows up to five others.
-fn follows(rng: &mut StdRng, user_ids: &[i32], now: NaiveDateTime) -> Vec<FollowRow> {
-    let mut pairs = HashSet::new();
-    for &follower_id in user_ids {
-        for _ in 0..rng.random_range(0..=5) {
-            let followee_id = user_ids[rng.random_range(0..user_ids.len())];
-            if followee_id != follower_id {
-                pairs.insert((follower_id, followee_id));
-            }
-        }
-    }
-    let mut pairs: Vec<(i32, i32)> = pairs.into_iter().collect();
-    pairs.sort_unstable();
-    pairs
-        .into_iter()
-        .map(|(follower_id, followee_id)| FollowRow {
-            follower_id,
-            followee_id,
-            created_at: now,
+/// The outcome of a load that ran with its foreign keys suspended: the load's own error comes
+/// first (after it PostgreSQL's transaction is aborted and cannot restore anything; the rollback
+/// restores the keys), then a failure to restore them (on PostgreSQL: a row that does not match
+/// its key).
+fn restored<T>(restore: QueryResult<()>, loaded: Result<T, AppError>) -> Result<T, AppError> {
+    let value = loaded?;
+    restore?;
+    Ok(value)
+}
+
+/// The database's id of each planned row, in plan order, from the unique key it was written with.
+fn ids_in_plan_order(keys: Vec<String>, ids: &HashMap<String, i32>) -> Result<Vec<i32>, AppError> {
+    keys.into_iter()
+        .map(|key| {
+            ids.get(&key).copied().ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "seeded row {key} was not found after its insert"
+                ))
+            })
         })
         .collect()
 }
 
-/// A random moment in the year before `now`, at millisecond precision.
-fn some_time_before(rng: &mut StdRng, now: NaiveDateTime) -> NaiveDateTime {
-    let back = chrono::Duration::milliseconds(rng.random_range(0..365 * 24 * 3600 * 1000_i64));
-    (now - back).trunc_subsecs(3)
+/// Logs one stage of the seed (operators seeding `huge` watch these) and passes `rows` on.
+fn logged(stage: &str, rows: usize, started: Instant) -> usize {
+    tracing::info!(
+        stage,
+        rows,
+        seconds = started.elapsed().as_secs_f64(),
+        "seed stage done"
+    );
+    rows
 }
