@@ -1,6 +1,7 @@
 //! `conduit check`: recounts every counter of [`service::counters`](crate::service::counters)
-//! from the rows it counts and reports the rows whose counter differs ("drift"); with `--repair`
-//! it sets those counters to the recount. The service keeps the counters exact, so drift means a
+//! from the rows it counts, and compares the copy of each article's `created_at` on its tag links
+//! (`article_tags.article_created_at`, which orders a tag's page) with the article's, and reports
+//! the rows that differ ("drift"); with `--repair` it sets them to the recount or the original. The service keeps the counters exact, so drift means a
 //! change made outside it (a manual edit, a restored backup of part of the data, a bug).
 //!
 //! Each counter is one recount statement, the same SQL text on every backend (correlated
@@ -18,7 +19,7 @@ use crate::db::dialect::Dialect as _;
 use crate::error::AppError;
 use crate::on_connection;
 
-/// One counter column and how to recount it.
+/// One counter column (or kept copy) and how to recount it.
 struct Counter {
     /// `table.column`, as reported.
     name: &'static str,
@@ -58,6 +59,14 @@ const COUNTERS: &[Counter] = &[
         table: "tags",
         column: "articles_count",
         recount: "(SELECT COUNT(*) FROM article_tags WHERE article_tags.tag_id = tags.id)",
+    },
+    // Not a counter but kept the same way (in the transaction of every write that changes it),
+    // and wrong in the same way after a hand edit: a tag's page would be out of order.
+    Counter {
+        name: "article_tags.article_created_at",
+        table: "article_tags",
+        column: "article_created_at",
+        recount: "(SELECT articles.created_at FROM articles WHERE articles.id = article_tags.article_id)",
     },
 ];
 

@@ -36,8 +36,9 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         random_seed: u64,
     },
-    /// Recount every counter (article, favorite and tag counts) and report the rows whose counter
-    /// differs; exit 1 if any does. Run on a migrated database.
+    /// Recount every counter (article, favorite and tag counts), compare the tag links' copy of
+    /// each article's created_at, and report the rows that differ; exit 1 if any does. Run on a
+    /// migrated database.
     Check {
         /// Set the differing counters to the recount (run while the site is not writing).
         #[arg(long)]

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use conduit::db::schema::{articles, tags, users};
+use conduit::db::schema::{article_tags, articles, tags, users};
 use conduit::on_connection;
 use diesel::{ExpressionMethods as _, QueryDsl as _};
 use diesel_async::RunQueryDsl as _;
@@ -62,7 +62,7 @@ async fn check_finds_drift_made_outside_the_service_and_repair_fixes_it() {
 
     let (exact, report) = conduit_check(&app, false);
     assert!(exact, "{report}");
-    assert_eq!(report.matches(": exact").count(), 5, "{report}");
+    assert_eq!(report.matches(": exact").count(), 6, "{report}");
 
     // Drift: counters edited by hand, and a user deleted by hand (their article, tag link and
     // favorite go with them by cascade, past the service's counters).
@@ -80,6 +80,20 @@ async fn check_finds_drift_made_outside_the_service_and_repair_fixes_it() {
             .set(users::favorites_count.eq(3))
             .execute(conn)
             .await?;
+        let second = articles::table
+            .filter(articles::slug.eq("second"))
+            .select(articles::id)
+            .first::<i32>(conn)
+            .await?;
+        diesel::update(article_tags::table.filter(article_tags::article_id.eq(second)))
+            .set(
+                article_tags::article_created_at.eq(chrono::NaiveDate::from_ymd_opt(2001, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()),
+            )
+            .execute(conn)
+            .await?;
         Ok(())
     })
     .expect("edit counters");
@@ -95,6 +109,7 @@ async fn check_finds_drift_made_outside_the_service_and_repair_fixes_it() {
         "users.favorites_count: 1 row(s) drifted",
         "articles.favorites_count: 1 row(s) drifted",
         "tags.articles_count: 2 row(s) drifted",
+        "article_tags.article_created_at: 1 row(s) drifted",
     ] {
         assert!(report.contains(line), "{line} in:\n{report}");
     }

@@ -28,7 +28,7 @@ async fn seeded_data_is_served_and_a_second_seed_is_refused() {
         .await
         .expect("check");
     assert!(drift.iter().all(|counter| counter.rows == 0), "{drift:?}");
-    assert_eq!(drift.len(), 5);
+    assert_eq!(drift.len(), 6);
 
     let list = app.rest("GET", "/api/articles?limit=100", None, None).await;
     assert_eq!(list.body["articlesCount"], 1200);
