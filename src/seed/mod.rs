@@ -245,6 +245,11 @@ pub async fn seed(state: &AppState, plan: &SeedPlan) -> Result<SeedReport, AppEr
         report.article_tags + report.favorites + report.comments,
         stage,
     );
+    let stage = Instant::now();
+    on_connection!(&db, async move |conn| {
+        Ok(conn.update_planner_statistics().await?)
+    })?;
+    logged("planner statistics", 0, stage);
     report.elapsed = started.elapsed();
     Ok(report)
 }
