@@ -15,6 +15,9 @@ It shows, and fails if it is not so:
      events) and of a GraphQL subscription (WebSocket), both connected through nginx, receive a
      comment posted through nginx that another replica served, over PostgreSQL NOTIFY and over
      Redis pub/sub (the delivery latency is reported, and must stay under a second);
+  8. live clients reconnect after their replica restarts: the stopping replica ends their event
+     stream and closes their WebSocket with 1012, they reconnect through nginx to another replica,
+     and the stream replays what it missed from Last-Event-ID;
 and that /metrics is served by each instance but not through nginx.
 
 Usage: lb-test.py --binary target/release/conduit [--postgres postgres://postgres@127.0.0.1:5432]
@@ -184,19 +187,32 @@ def live_subscribers(instances):
     return total
 
 
-def live_across(nginx_port, instances, token, slug, transport):
-    """7. A comment stream and a subscription, both through nginx; comments posted through nginx
-    until each client has received one that another replica served."""
-    stream = EventStream(nginx_port, f"/api/articles/{slug}/comments/events")
-    check(f"{transport}: the comment stream opens through nginx as text/event-stream",
-          stream.status == 200 and stream.headers.get("content-type") == "text/event-stream",
-          f"{stream.status} {stream.headers}")
+def comment_clients(nginx_port, instances, slug, last_event_id=None):
+    """Both kinds of live client of the article's comments, connected through nginx: an event
+    stream (resuming after `last_event_id`) and a commentAdded subscription; returns once
+    `instances` feed both."""
+    stream = EventStream(nginx_port, f"/api/articles/{slug}/comments/events", last_event_id=last_event_id)
     subscriber = GraphqlSocket(nginx_port)
     subscriber.send({"type": "subscribe", "id": "c",
                      "payload": {"query": COMMENT_ADDED, "variables": {"slug": slug}}})
     deadline = time.time() + 5
     while live_subscribers(instances) < 2 and time.time() < deadline:
         time.sleep(0.05)
+    return stream, subscriber
+
+
+def comment_added(message):
+    """The commentAdded payload of a subscription message, or None."""
+    return message and message.get("payload", {}).get("data", {}).get("commentAdded", {})
+
+
+def live_across(nginx_port, instances, token, slug, transport):
+    """7. A comment stream and a subscription, both through nginx; comments posted through nginx
+    until each client has received one that another replica served."""
+    stream, subscriber = comment_clients(nginx_port, instances, slug)
+    check(f"{transport}: the comment stream opens through nginx as text/event-stream",
+          stream.status == 200 and stream.headers.get("content-type") == "text/event-stream",
+          f"{stream.status} {stream.headers}")
     on = {"stream": stream.headers.get("x-conduit-instance"),
           "websocket": subscriber.headers.get("x-conduit-instance")}
     latency = {}
@@ -213,7 +229,7 @@ def live_across(nginx_port, instances, token, slug, transport):
         event = stream.next_event(3)
         arrived = {"stream": time.time() if event and event[1] == str(comment_id) else None}
         message = subscriber.receive(3)
-        got = message and message.get("payload", {}).get("data", {}).get("commentAdded", {})
+        got = comment_added(message)
         arrived["websocket"] = time.time() if got and got.get("id") == comment_id else None
         for client in ("stream", "websocket"):
             if arrived[client] is None:
@@ -234,6 +250,70 @@ def live_across(nginx_port, instances, token, slug, transport):
                   f"{client} client on {figure[2]} after {figure[0] * 1000:.1f} ms")
         check(f"{transport}: a {client} client through nginx receives, within a second, a comment "
               f"another replica served", figure is not None and figure[0] < 1.0, str(figure))
+
+
+def post_comment(nginx_port, token, slug, body):
+    """A comment posted through nginx: its id, or None (the failure is checked)."""
+    status, _, data = request(nginx_port, "POST", f"/api/articles/{slug}/comments",
+                              {"comment": {"body": body}}, headers={"Authorization": f"Token {token}"})
+    check(f"a comment is posted through nginx ({body})", status == 201, f"{status} {data[:200]}")
+    return json.loads(data)["comment"]["id"] if status == 201 else None
+
+
+def reconnect_after_restart(nginx_port, instances, token, slug):
+    """8. Live clients reconnect after their replica restarts: once its listener is closed, the
+    replica ends its event streams and closes its WebSockets with 1012 (Service Restart); the
+    clients reconnect through nginx to another replica, the stream replays from Last-Event-ID the
+    comment posted while it was away, and both receive the next comment."""
+    stream, subscriber = comment_clients(nginx_port, instances, slug)
+    seen = post_comment(nginx_port, token, slug, "before the restart")
+    event = stream.next_event(3)
+    subscriber.receive(3)
+    check("restart: the stream has an event id to resume from", event and event[1] == str(seen), str(event))
+    hosts = {stream.headers.get("x-conduit-instance"), subscriber.headers.get("x-conduit-instance")}
+    victims = [instance for instance in instances if instance.name in hosts]
+    signalled = time.time()
+    for victim in victims:
+        victim.process.send_signal(signal.SIGTERM)
+    while not stream.ended and time.time() < signalled + 15:
+        stream.next_event(1)
+    ended_after = time.time() - signalled
+    try:
+        subscriber.receive(15)
+    except OSError:
+        pass
+    check("restart: the replica ends the event stream when it stops", stream.ended, f"{ended_after:.1f} s")
+    check("restart: the replica closes the WebSocket with 1012 Service Restart",
+          subscriber.close_code == 1012, str(subscriber.close_code))
+    stream.close()
+    subscriber.close()
+    exits = [victim.process.wait(15) for victim in victims]
+    stopped_after = time.time() - signalled
+    check("restart: the replica exits 0 without waiting out its grace period for live clients",
+          exits == [0] * len(victims) and stopped_after < 15, f"{exits} after {stopped_after:.1f} s")
+
+    missed = post_comment(nginx_port, token, slug, "while the clients were away")
+    survivors = [instance for instance in instances if instance not in victims]
+    stream, subscriber = comment_clients(nginx_port, survivors, slug, last_event_id=str(seen))
+    moved = {stream.headers.get("x-conduit-instance"), subscriber.headers.get("x-conduit-instance")}
+    check("restart: the clients reconnect through nginx to a replica still running",
+          moved <= {instance.name for instance in survivors}, f"{moved} from {hosts}")
+    event = stream.next_event(3)
+    check("restart: the reconnected stream replays the comment it missed (Last-Event-ID)",
+          event and event[1] == str(missed), str(event))
+    latest = post_comment(nginx_port, token, slug, "after the reconnect")
+    event = stream.next_event(3)
+    message = subscriber.receive(3)
+    got = comment_added(message)
+    check("restart: both reconnected clients receive the next comment",
+          event and event[1] == str(latest) and got and got.get("id") == latest, f"{event} {message}")
+    stream.close()
+    subscriber.close()
+    print(f"lb-test: {', '.join(sorted(hosts))} sent SIGTERM with live clients: stream ended after "
+          f"{ended_after:.1f} s (drain 5 s), exited after {stopped_after:.1f} s; clients resumed on "
+          f"{', '.join(sorted(moved))}")
+    for victim in victims:
+        victim.start()
 
 
 def restart(instances, settings):
@@ -309,6 +389,8 @@ def main():
                             "EVENTS_CHANNEL": f"conduit_lb_{os.getpid()}"})
         live_across(nginx.port, instances, token, slug, "Redis pub/sub")
         restart(instances, {})
+        # 8. Live clients reconnect after their replica restarts (default settings: drain 5 s).
+        reconnect_after_restart(nginx.port, instances, token, slug)
 
         # 3. Rate limit on login: burst 5, then 429.
         statuses = [request(nginx.port, "POST", "/api/users/login",

@@ -32,14 +32,17 @@ def _headers(sock, deadline):
 class EventStream:
     """`GET path` as text/event-stream. HTTP/1.0, so that the body arrives unchunked."""
 
-    def __init__(self, port, path, timeout=10):
+    def __init__(self, port, path, timeout=10, last_event_id=None):
+        resume = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id else ""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
-                          .encode())
+        self.sock.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                          f"{resume}\r\n".encode())
         self.status, self.headers, self.buffer = _headers(self.sock, time.time() + timeout)
+        self.ended = False
 
     def next_event(self, seconds):
-        """The next event with data as (name, id, parsed data), or None after `seconds`."""
+        """The next event with data as (name, id, parsed data), or None after `seconds` or when the
+        server ended the stream (then `ended` is true)."""
         deadline = time.time() + seconds
         while True:
             while b"\n\n" in self.buffer:
@@ -65,6 +68,7 @@ class EventStream:
             except socket.timeout:
                 return None
             if not chunk:
+                self.ended = True
                 return None
             self.buffer += chunk
 
@@ -85,6 +89,7 @@ class GraphqlSocket:
         self.status, self.headers, self.buffer = _headers(self.sock, time.time() + timeout)
         if self.status != 101:
             raise OSError(f"WebSocket handshake answered {self.status}")
+        self.close_code = None
         self.send({"type": "connection_init", "payload": {}})
         ack = self.receive(timeout)
         if not ack or ack.get("type") != "connection_ack":
@@ -118,7 +123,7 @@ class GraphqlSocket:
 
     def receive(self, seconds):
         """The next protocol message (pings answered, `ping`/`pong` messages skipped), or None
-        after `seconds`."""
+        after `seconds`. A close frame raises OSError, with its code in `close_code`."""
         deadline = time.time() + seconds
         try:
             while True:
@@ -134,6 +139,7 @@ class GraphqlSocket:
                     self.send(payload, opcode=0xA)
                     continue
                 if opcode == 0x8:
+                    self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
                     raise OSError(f"closed by the server: {payload[:2].hex()} {payload[2:]!r}")
                 if opcode != 0x1:
                     continue

@@ -2,21 +2,33 @@
 //! counted against `LIVE_CONNECTIONS_MAX`: each holds memory and a file descriptor for as long
 //! as its client listens, so past the limit new ones are refused (503 for a stream, close code
 //! 1013 "try again later" for a WebSocket) rather than letting them exhaust the process.
+//!
+//! A live connection never ends by itself, so a shutdown ends them all
+//! ([`LiveConnections::close_all`]) once the listener is closed: each stream ends, each WebSocket
+//! is closed with 1012 "Service Restart", and their clients reconnect to another replica (a
+//! comment stream replays what it missed from `Last-Event-ID`) instead of holding the instance
+//! until its grace period runs out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-/// The count of open live connections and its limit. Cheap to clone.
+use tokio::sync::watch;
+
+/// The count of open live connections, its limit, and the signal that closes them all. Cheap to
+/// clone.
 #[derive(Clone)]
 pub struct LiveConnections {
     open: Arc<AtomicUsize>,
     max: usize,
+    closing: Arc<watch::Sender<bool>>,
 }
 
 /// One open live connection; dropping it closes its slot.
 #[derive(Debug)]
 pub struct LiveConnection {
     open: Arc<AtomicUsize>,
+    closing: watch::Receiver<bool>,
 }
 
 pub use crate::error::TooManyConnections;
@@ -26,6 +38,7 @@ impl LiveConnections {
         LiveConnections {
             open: Arc::default(),
             max,
+            closing: Arc::new(watch::channel(false).0),
         }
     }
 
@@ -39,6 +52,7 @@ impl LiveConnections {
         match taken {
             Ok(_) => Ok(LiveConnection {
                 open: self.open.clone(),
+                closing: self.closing.subscribe(),
             }),
             Err(_) => Err(TooManyConnections { max: self.max }),
         }
@@ -47,6 +61,32 @@ impl LiveConnections {
     /// Live connections open now.
     pub fn count(&self) -> usize {
         self.open.load(Ordering::Acquire)
+    }
+
+    /// Asks every live connection, open now or opened later, to end (see the module
+    /// documentation). Called once the instance has stopped listening.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when no live connection is left open (checked every 10 ms; the caller bounds the
+    /// wait with its grace period).
+    pub async fn all_closed(&self) {
+        while self.count() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl LiveConnection {
+    /// Resolves once the instance asks its live connections to end ([`LiveConnections::close_all`]);
+    /// owned, so that it can sit beside the connection's stream.
+    pub fn closing(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.clone();
+        async move {
+            // An error means the sender is gone: the state, and with it the instance, is ending.
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 }
 
@@ -72,5 +112,31 @@ mod tests {
         drop(first);
         assert_eq!(connections.count(), 1);
         assert!(connections.open().is_ok());
+    }
+
+    #[tokio::test]
+    async fn close_all_ends_connections_open_before_and_after_it() {
+        let connections = LiveConnections::new(2);
+        let before = connections.open().unwrap();
+        let waiting = tokio::spawn(before.closing());
+        tokio::task::yield_now().await;
+        assert!(
+            !waiting.is_finished(),
+            "nothing asked the connection to end yet"
+        );
+        connections.close_all();
+        let bounded = Duration::from_secs(5);
+        tokio::time::timeout(bounded, waiting)
+            .await
+            .unwrap()
+            .unwrap();
+        let after = connections.open().unwrap();
+        tokio::time::timeout(bounded, after.closing())
+            .await
+            .unwrap();
+        drop((before, after));
+        tokio::time::timeout(bounded, connections.all_closed())
+            .await
+            .unwrap();
     }
 }

@@ -25,6 +25,9 @@
 //!   after one interval is closed with `4408` (graphql-transport-ws's "Connection
 //!   initialisation timeout"), and one from which nothing came for two intervals (not even the
 //!   pong that WebSocket stacks answer by themselves) with `1008` (a dead client).
+//!
+//! When the instance shuts down, every connection is closed with `1012 Service Restart` once the
+//! listener is closed (see `server`), so that clients reconnect to another replica.
 
 use std::collections::HashSet;
 use std::str::FromStr as _;
@@ -58,6 +61,9 @@ pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
 pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 /// Close code for a message over `MAX_BODY_BYTES` (RFC 6455: "Message Too Big").
 pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code when the instance shuts down (RFC 6455 registry: "Service Restart"): clients
+/// reconnect, through the load balancer to another replica.
+const CLOSE_SERVICE_RESTART: u16 = 1012;
 /// Close code for a client that went silent (RFC 6455: "Policy Violation").
 pub const CLOSE_SILENT: u16 = 1008;
 
@@ -124,13 +130,14 @@ async fn refuse(mut socket: WebSocket, refusal: &TooManyConnections) {
         .await;
 }
 
-/// Runs one connection until either side closes it. `_connection` holds its slot meanwhile.
+/// Runs one connection until either side closes it or the instance shuts down. `connection`
+/// holds its slot meanwhile.
 async fn serve(
     socket: WebSocket,
     schema: ConduitSchema,
     state: AppState,
     protocol: WebSocketProtocols,
-    _connection: LiveConnection,
+    connection: LiveConnection,
 ) {
     let settings = &state.config().events;
     let ping_interval = settings.ping_interval;
@@ -198,8 +205,15 @@ async fn serve(
     let opened = Instant::now();
     let mut pings = tokio::time::interval_at(opened + ping_interval, ping_interval);
     let mut closed = false;
+    let shutdown = connection.closing();
+    futures_util::pin_mut!(shutdown);
     loop {
         let message = tokio::select! {
+            () = &mut shutdown => {
+                let reason = "the server is restarting: reconnect".to_owned();
+                let _ = sink.send(close(CLOSE_SERVICE_RESTART, reason)).await;
+                return;
+            }
             message = outbound.next() => match message {
                 None => break,
                 Some(WsMessage::Text(text)) => {

@@ -203,7 +203,9 @@ fn json_event(name: &'static str, data: &impl Serialize) -> SseEvent {
 }
 
 /// The response: how soon to reconnect, the events, heartbeats, and no buffering by Nginx. The
-/// connection's slot is freed when the client goes (the stream is dropped).
+/// connection's slot is freed when the client goes (the stream is dropped); the stream ends when
+/// the instance shuts down, and the client reconnects (to another replica) after
+/// `RECONNECT_AFTER`.
 fn event_stream(
     events: impl Stream<Item = SseEvent> + Send + 'static,
     connection: LiveConnection,
@@ -211,6 +213,7 @@ fn event_stream(
     let reconnect = SseEvent::default().retry(RECONNECT_AFTER);
     let events = stream::once(std::future::ready(reconnect))
         .chain(events)
+        .take_until(connection.closing())
         .map(move |event| {
             let _open = &connection;
             Ok::<_, Infallible>(event)

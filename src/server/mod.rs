@@ -7,7 +7,9 @@
 //!    out and keep-alive clients open their next connection elsewhere;
 //! 2. **close the listener** without resetting a connection: see [`listener::stop_listening`];
 //!    connections still open finish the request they are on (its answer says
-//!    `Connection: close`) and idle ones are closed;
+//!    `Connection: close`) and idle ones are closed; live connections (event streams and GraphQL
+//!    WebSockets), which never finish by themselves, are ended so that their clients reconnect
+//!    to another replica (see [`crate::events::connections`]);
 //! 3. **grace** (`SHUTDOWN_GRACE_SECS`): requests still running may finish; then the database
 //!    pool closes and the process exits. A second signal skips to the end.
 //!
@@ -90,6 +92,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         connections.serve(stream, peer, router.clone());
     }
     let open = connections.close();
+    state.live_connections().close_all();
     tracing::info!(
         open_connections = open,
         grace_secs = settings.grace.as_secs(),
@@ -97,7 +100,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     if !hurry {
         tokio::select! {
-            () = connections.finished() => {}
+            () = async {
+                connections.finished().await;
+                state.live_connections().all_closed().await;
+            } => {}
             () = tokio::time::sleep(settings.grace) => tracing::warn!(
                 open_connections = connections.open(),
                 "requests still running after the shutdown grace period; stopping anyway"

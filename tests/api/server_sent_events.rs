@@ -97,6 +97,20 @@ impl EventStream {
             .expect("an event within the delivery time")
     }
 
+    /// Whether the server ended the stream within `wait` (events before the end are skipped).
+    pub async fn ended_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(chunk) => match chunk.expect("the stream ends cleanly, not with an error") {
+                    Some(_) => continue,
+                    None => return true,
+                },
+            }
+        }
+    }
+
     pub async fn expect_silence(&mut self) {
         if let Some(event) = self.next_within(SILENCE).await {
             panic!("expected nothing, got {event:?}");

@@ -15,8 +15,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
 
-use crate::binary::start_with;
+use crate::binary::{Server, start_with};
 use crate::harness::{TestApp, TestDatabase};
+use crate::server_sent_events::EventStream;
+use crate::subscriptions::{self, GraphqlSocket, TRANSPORT_WS};
 
 const KEEP_ALIVE_CLIENTS: usize = 4;
 const ONE_SHOT_CLIENTS: usize = 4;
@@ -200,6 +202,32 @@ async fn watch_readiness(load: Arc<Load>) -> Option<Instant> {
     None
 }
 
+/// Sends SIGTERM to the server; returns when it was sent.
+fn sigterm(server: &Server) -> Instant {
+    let signalled = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    signalled
+}
+
+/// The server's exit status, panicking with `too_late` if it still runs at `deadline`.
+async fn exit_status(
+    server: &mut Server,
+    deadline: Instant,
+    too_late: &str,
+) -> std::process::ExitStatus {
+    loop {
+        if let Some(status) = server.child.try_wait().expect("wait for the server") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{too_late}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
     let mut request = client.post(url).json(&body);
     if let Some(token) = token {
@@ -257,21 +285,10 @@ async fn sigterm_under_load_loses_no_request() {
     let readiness = tokio::spawn(watch_readiness(load.clone()));
 
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let signalled = Instant::now();
+    let signalled = sigterm(&server);
     *load.signalled_at.lock().unwrap() = Some(signalled);
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
     let deadline = signalled + Duration::from_secs(DRAIN_SECS + GRACE_SECS + 5);
-    let exit = loop {
-        if let Some(status) = server.child.try_wait().expect("wait for the server") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the server did not stop in time");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let exit = exit_status(&mut server, deadline, "the server did not stop in time").await;
     let stopped_after = signalled.elapsed();
     // Clients keep knocking after the exit: they must be refused, not reset.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -327,6 +344,61 @@ async fn sigterm_under_load_loses_no_request() {
     assert_eq!(
         kept, tally.comments_created,
         "acknowledged comments are kept"
+    );
+}
+
+/// Live connections never end by themselves: once the listener is closed, the instance ends its
+/// event streams and closes its GraphQL WebSockets with 1012 Service Restart, so that clients
+/// reconnect (through the load balancer, to another replica), and it stops without waiting out
+/// its grace period for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_live_connections_so_that_clients_reconnect_elsewhere() {
+    const GRACE: Duration = Duration::from_secs(120);
+    let database = TestDatabase::create().await;
+    let grace = GRACE.as_secs().to_string();
+    let mut server = start_with(
+        &database,
+        &[
+            ("SHUTDOWN_DRAIN_SECS", "1"),
+            ("SHUTDOWN_GRACE_SECS", grace.as_str()),
+        ],
+    );
+    let token = subscriptions::register(&server.base, "listener").await;
+    let slug = subscriptions::publish(&server.base, &token, "Live", &[]).await;
+    let comments = format!("{}/api/articles/{slug}/comments/events", server.base);
+    let mut stream = EventStream::open(&comments, None, None).await;
+    let mut socket = GraphqlSocket::connect(&server.base, TRANSPORT_WS, None).await;
+    let query = "subscription($slug: String!) { commentAdded(slug: $slug) { id } }";
+    socket.subscribe("c", query, json!({ "slug": slug })).await;
+    subscriptions::wait_for_subscribers(&server.base, 2).await;
+
+    let signalled = sigterm(&server);
+    // Bounded well inside the grace period, which is what the instance would wait without this.
+    let bound = GRACE / 4;
+    assert!(
+        stream.ended_within(bound).await,
+        "the event stream ends at shutdown"
+    );
+    let closed = socket
+        .receive_within(bound)
+        .await
+        .expect("the WebSocket is closed at shutdown")
+        .expect_err("a close frame, not a message");
+    assert_eq!(
+        (closed.code, closed.reason.as_str()),
+        (1012, "the server is restarting: reconnect")
+    );
+    let exit = exit_status(
+        &mut server,
+        signalled + bound,
+        "the server waits for its live connections instead of ending them",
+    )
+    .await;
+    assert!(exit.success(), "exit status {exit}");
+    println!(
+        "SIGTERM with an event stream and a WebSocket open: both ended, stopped {:.2?} after the signal (drain 1 s, grace {} s)",
+        signalled.elapsed(),
+        GRACE.as_secs()
     );
 }
 

@@ -6,7 +6,7 @@
 #
 #   bash tests/browser/run.sh [path/to/conduit]   (default: $CONDUIT_BIN, else the release build)
 #
-# Installs what it needs on first use: Debian's chromium, and playwright-core (pinned, no
+# Installs what it needs on first use: Debian's chromium and npm, and playwright-core (pinned, no
 # bundled browser) from npm under $TOOLS_DIR/browser, reused by later runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,9 +17,12 @@ BROWSER_DIR="$TOOLS_DIR/browser"
 PLAYWRIGHT_CORE_VERSION=1.65.1
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
-if [ ! -x "$CHROMIUM" ]; then
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 installed=$(node -p "require('$BROWSER_DIR/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
 if [ "$installed" != "$PLAYWRIGHT_CORE_VERSION" ]; then
