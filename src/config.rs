@@ -82,6 +82,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "how long opening a database connection may take before the attempt fails (1 to 300)",
     ),
     (
+        "DB_SOCKET_TIMEOUT_SECS",
+        "10",
+        "how long a database connection may go without an answer from the server's machine before it is treated as lost: TCP keepalive probes after this much silence and, on PostgreSQL, tcp_user_timeout for data sent but not acknowledged; on MySQL only the first probe's delay can be set. Not used on SQLite (1 to 3600)",
+    ),
+    (
         "DB_STATEMENT_TIMEOUT_SECS",
         "10",
         "how long one SQL statement may run before the server cancels it and the request gets 503: statement_timeout on PostgreSQL, max_execution_time (MySQL) or max_statement_time (MariaDB) (1 to 3600)",
@@ -361,6 +366,7 @@ impl Config {
                 )?),
                 idle_timeout: reader.seconds("DB_IDLE_TIMEOUT_SECS", 60, 10..=3600)?,
                 connect_timeout: reader.seconds("DB_CONNECT_TIMEOUT_SECS", 5, 1..=300)?,
+                socket_timeout: reader.seconds("DB_SOCKET_TIMEOUT_SECS", 10, 1..=3600)?,
                 statement_timeout: reader.seconds("DB_STATEMENT_TIMEOUT_SECS", 10, 1..=3600)?,
                 lock_timeout: reader.seconds("DB_LOCK_TIMEOUT_SECS", 5, 1..=3600)?,
             },

@@ -145,6 +145,15 @@ pub struct PoolSettings {
     pub idle_timeout: Duration,
     /// Opening a connection (TCP, TLS, authentication, set-up) takes at most this long.
     pub connect_timeout: Duration,
+    /// A PostgreSQL or MySQL connection whose server's machine stops answering (packets dropped,
+    /// no reset: a black-holed network) is closed by the kernel after about this long, so that a
+    /// pooled connection does not wait on it forever. TCP keepalive probes start after this much
+    /// silence; on PostgreSQL, `keepalives_interval` (a third of it, at least 1 s) and
+    /// `keepalives_retries` (3) bound the probing and `tcp_user_timeout` closes a connection
+    /// whose sent data goes unacknowledged this long. mysql_async 0.36 sets only the keepalive
+    /// delay (`tcp_keepalive`, in ms) and has no read or write timeout; the probes' interval and
+    /// count are then the kernel's. Not applicable to SQLite (a local file, no socket).
+    pub socket_timeout: Duration,
     /// The server cancels a statement that runs longer.
     pub statement_timeout: Duration,
     /// A statement fails rather than wait longer for a lock.

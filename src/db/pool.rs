@@ -316,7 +316,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     /// A pool of up to `max_size` connections opened by `establish` (within the connect
-    /// timeout, with the time limits applied) and, if idle longer than `verify_idle`, checked
+    /// timeout, with the socket and statement time limits applied) and, if idle longer than `verify_idle`, checked
     /// with a round trip before they are handed out; a checkout waits at most `checkout_timeout`.
     fn pool<C>(
         &self,
@@ -363,8 +363,12 @@ impl Builder<'_> {
         });
         // The check `Manager` runs on idle MySQL connections.
         config.recycling_method = RecyclingMethod::Verified;
+        // The socket's limits travel in the URL: both PostgreSQL paths (plain and TLS) and
+        // the MySQL driver read them from there.
+        let socket =
+            super::limits::socket_parameters(self.url.backend(), self.settings.socket_timeout);
         let inner = AsyncDieselConnectionManager::<C>::new_with_config(
-            self.url.connection_string(),
+            super::limits::with_parameters(self.url.connection_string(), &socket),
             config,
         );
         let manager = Manager::new(
