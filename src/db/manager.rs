@@ -11,12 +11,15 @@
 //!   a failed request each time;
 //! - the driver says so: a transaction left open, or (PostgreSQL) its socket closed.
 //!
-//! The MySQL driver cannot tell that a connection's socket was closed while it sat idle, so a
-//! MySQL connection idle for longer than [`MYSQL_VERIFY_IDLE`] is checked with `SELECT 1` before
-//! it is handed out; one in use moments ago is not, so a busy pool pays nothing.
+//! The MySQL driver cannot tell that a connection's socket was closed while it sat in the pool
+//! (it reads the socket only when it waits for an answer), so every MySQL connection is checked
+//! with `SELECT 1` before it is handed out: one round trip per checkout. Checking only those idle
+//! for a while is not enough: a server or proxy restarted between two requests a moment apart
+//! leaves the pool full of recently used dead connections, and the first request after the
+//! restart would get one (`faults::a_pooled_connection_killed_while_idle_…`). PostgreSQL's
+//! driver reads its socket all the time in a task of its own and notices a closed one at once.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bb8::ManageConnection;
 use diesel::connection::InstrumentationEvent;
@@ -29,9 +32,6 @@ use super::StatementCounter;
 use super::reachability::Reachability;
 use crate::error::AppError;
 
-/// How long a MySQL connection may sit idle before it is checked with a round trip on checkout.
-pub const MYSQL_VERIFY_IDLE: Duration = Duration::from_secs(1);
-
 /// A pooled connection, with what the pool must know to decide whether it may be reused.
 pub struct Tracked<C> {
     connection: C,
@@ -39,8 +39,6 @@ pub struct Tracked<C> {
     in_flight: bool,
     /// An operation on it failed as [`AppError::Unavailable`].
     suspect: bool,
-    /// When it last completed a round trip with the server.
-    last_used: Instant,
 }
 
 impl<C: PoolableConnection> Tracked<C> {
@@ -49,7 +47,6 @@ impl<C: PoolableConnection> Tracked<C> {
             connection,
             in_flight: false,
             suspect: false,
-            last_used: Instant::now(),
         }
     }
 
@@ -65,7 +62,6 @@ impl<C: PoolableConnection> Tracked<C> {
     /// failed: one that failed as `Unavailable` leaves the connection unfit for reuse.
     pub fn finish(&mut self, error: Option<&AppError>) {
         self.in_flight = false;
-        self.last_used = Instant::now();
         if matches!(error, Some(AppError::Unavailable)) {
             self.suspect = true;
         }
@@ -81,9 +77,9 @@ impl<C: PoolableConnection> Tracked<C> {
 /// database could be reached, and keeps unfit connections out of the pool (see the module docs).
 pub struct Manager<C> {
     inner: AsyncDieselConnectionManager<C>,
-    /// Check a connection idle for longer than this with a round trip before handing it out;
-    /// `None` where the driver notices a lost connection itself.
-    verify_idle: Option<Duration>,
+    /// Check every connection with a round trip before handing it out: only where the driver
+    /// cannot notice a lost connection itself (MySQL).
+    verify_on_checkout: bool,
     reachability: Arc<Reachability>,
     /// Counts the statements of requests, not those of the checks.
     statements: StatementCounter,
@@ -92,13 +88,13 @@ pub struct Manager<C> {
 impl<C> Manager<C> {
     pub fn new(
         inner: AsyncDieselConnectionManager<C>,
-        verify_idle: Option<Duration>,
+        verify_on_checkout: bool,
         reachability: Arc<Reachability>,
         statements: StatementCounter,
     ) -> Self {
         Manager {
             inner,
-            verify_idle,
+            verify_on_checkout,
             reachability,
             statements,
         }
@@ -134,9 +130,7 @@ where
                 Box::new("the connection was closed or left unfit for reuse".to_owned()),
             )));
         }
-        if let Some(after) = self.verify_idle
-            && tracked.last_used.elapsed() >= after
-        {
+        if self.verify_on_checkout {
             // Left marked in flight if the check fails or is cancelled: the pool drops it.
             tracked.in_flight = true;
             tracked
@@ -146,7 +140,6 @@ where
             let counter = self.statements.instrumentation();
             tracked.connection.set_instrumentation(counter);
             tracked.in_flight = false;
-            tracked.last_used = Instant::now();
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
-use super::manager::{MYSQL_VERIFY_IDLE, Manager};
+use super::manager::Manager;
 use super::reachability::Reachability;
 use super::session::Checkout;
 use super::{Backend, DatabaseUrl, PoolSettings};
@@ -139,21 +139,21 @@ impl Database {
                 url.create_sqlite_folder()?;
                 let establish: Establish<SqliteConnection> = |url| establish_sqlite(url).boxed();
                 // A local file: the driver always knows whether its connection works.
-                let pool = |(size, wait)| Pools::Sqlite(build.pool(establish, None, size, wait));
+                let pool = |(size, wait)| Pools::Sqlite(build.pool(establish, false, size, wait));
                 (pool(requests), pool(probe))
             }
             Backend::Postgres => {
                 let establish: Establish<AsyncPgConnection> =
                     |url| crate::postgres_tls::establish(url).boxed();
                 // The driver's background task notices a closed socket (`is_broken`).
-                let pool = |(size, wait)| Pools::Postgres(build.pool(establish, None, size, wait));
+                let pool = |(size, wait)| Pools::Postgres(build.pool(establish, false, size, wait));
                 (pool(requests), pool(probe))
             }
             Backend::Mysql => {
                 let establish: Establish<AsyncMysqlConnection> =
                     |url| async move { AsyncMysqlConnection::establish(&url).await }.boxed();
-                let verify = Some(MYSQL_VERIFY_IDLE);
-                let pool = |(size, wait)| Pools::Mysql(build.pool(establish, verify, size, wait));
+                // The driver cannot tell that an idle connection's socket was closed.
+                let pool = |(size, wait)| Pools::Mysql(build.pool(establish, true, size, wait));
                 (pool(requests), pool(probe))
             }
         };
@@ -316,12 +316,13 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     /// A pool of up to `max_size` connections opened by `establish` (within the connect
-    /// timeout, with the socket and statement time limits applied) and, if idle longer than `verify_idle`, checked
-    /// with a round trip before they are handed out; a checkout waits at most `checkout_timeout`.
+    /// timeout, with the socket and statement time limits applied) and, if
+    /// `verify_on_checkout`, checked with a round trip each time one is handed out; a checkout
+    /// waits at most `checkout_timeout`.
     fn pool<C>(
         &self,
         establish: Establish<C>,
-        verify_idle: Option<Duration>,
+        verify_on_checkout: bool,
         max_size: u32,
         checkout_timeout: Duration,
     ) -> Pool<C>
@@ -361,7 +362,7 @@ impl Builder<'_> {
             }
             .boxed()
         });
-        // The check `Manager` runs on idle MySQL connections.
+        // The check `Manager` runs on MySQL connections at checkout.
         config.recycling_method = RecyclingMethod::Verified;
         // The socket's limits travel in the URL: both PostgreSQL paths (plain and TLS) and
         // the MySQL driver read them from there.
@@ -373,7 +374,7 @@ impl Builder<'_> {
         );
         let manager = Manager::new(
             inner,
-            verify_idle,
+            verify_on_checkout,
             self.reachability.clone(),
             self.statements.clone(),
         );
@@ -383,7 +384,7 @@ impl Builder<'_> {
             .idle_timeout(self.settings.idle_timeout)
             // Reaps idle connections at a tenth of their allowed idle time.
             .reaper_rate(self.settings.idle_timeout / 10)
-            // `Manager::is_valid` costs nothing unless a MySQL connection sat idle.
+            // `Manager::is_valid` costs a round trip on MySQL only.
             .test_on_check_out(true)
             .build_unchecked(manager)
     }

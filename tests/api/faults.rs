@@ -163,7 +163,7 @@ async fn a_lost_database_is_503_and_service_resumes_within_seconds_of_its_return
         .await;
     assert_eq!(write.status, StatusCode::SERVICE_UNAVAILABLE);
 
-    // Down long enough for every pooled connection to need its idle check (MySQL).
+    // Down for a moment before it comes back.
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     proxy.restart().await;
     let recovery = time_to_first_200(&app, Duration::from_secs(5)).await;
@@ -181,6 +181,69 @@ async fn a_lost_database_is_503_and_service_resumes_within_seconds_of_its_return
     }
     let graphql = graphql(&app, "{ tags }").await;
     assert_eq!(graphql.body["data"]["tags"], json!(["outage"]));
+}
+
+/// Waits until a connection of its own (not the app's) reaches the database through `proxy`.
+async fn wait_until_reachable(url: &DatabaseUrl, limit: Duration) {
+    use diesel_async::{AsyncConnection as _, AsyncMysqlConnection, AsyncPgConnection};
+    let start = Instant::now();
+    loop {
+        let url = url.connection_string();
+        let reached = match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("mysql") => AsyncMysqlConnection::establish(url).await.map(drop),
+            _ => AsyncPgConnection::establish(url).await.map(drop),
+        };
+        match reached {
+            Ok(()) => return,
+            Err(error) => assert!(
+                start.elapsed() < limit,
+                "the database is still unreachable through the proxy: {error}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pooled_connection_killed_while_idle_is_replaced_before_the_first_request_uses_it() {
+    let Some((app, mut proxy)) = app_behind_proxy(4, |config| {
+        // Long enough that no request below waits for a connection to be opened from scratch
+        // only because a checkout gave up early.
+        config.pool.checkout_timeout = Duration::from_secs(5);
+    })
+    .await
+    else {
+        return skipped("the idle-check test");
+    };
+    let backend = app.state.session().backend();
+    let proxied = app.state.config().database_url.clone();
+    // Fill the pool with connections, every one of which the kill below closes.
+    let warm = join_all((0..8).map(|_| list_articles(&app))).await;
+    assert!(
+        warm.iter()
+            .all(|response| response.status == StatusCode::OK)
+    );
+    let pooled = app.state.db().pool_state().idle_connections;
+    assert!(pooled >= 1, "the pool keeps its connections");
+
+    // No request between the kill and the restart: nothing has told the pool its connections
+    // are dead, and they were used moments ago.
+    proxy.kill().await;
+    proxy.restart().await;
+    wait_until_reachable(&proxied, Duration::from_secs(10)).await;
+    let first = list_articles(&app).await;
+    assert_eq!(
+        first.status,
+        StatusCode::OK,
+        "{backend}: the first request after the restart got a dead pooled connection: {:?}",
+        first.body
+    );
+    let graphql = graphql(&app, "{ tags }").await;
+    assert!(graphql.body["errors"].is_null(), "{:?}", graphql.body);
+    let answers = join_all((0..8).map(|_| list_articles(&app))).await;
+    for answer in answers {
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
