@@ -88,6 +88,22 @@ pub async fn graphql(app: &TestApp, query: &str) -> Response {
     app.send(request).await
 }
 
+/// GraphQL's `createArticle` as `token`'s user, whatever the status.
+pub async fn create_article_by_graphql(app: &TestApp, token: &str, title: &str) -> Response {
+    let query = "mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { slug } } }";
+    let input = json!({ "title": title, "description": "d", "body": "b" });
+    let request = Request::builder()
+        .method("POST")
+        .uri("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(
+            json!({ "query": query, "variables": { "input": input } }).to_string(),
+        ))
+        .unwrap();
+    app.send(request).await
+}
+
 pub fn graphql_code(response: &Response) -> Value {
     response.body["errors"][0]["extensions"]["code"].clone()
 }
@@ -342,6 +358,14 @@ async fn an_unwritable_sqlite_file_is_503_for_writes_until_it_is_writable_again(
         refused.body
     );
     assert_eq!(refused.headers["retry-after"], "1");
+    let mutation = create_article_by_graphql(&reopened, &token, "Read-only too").await;
+    assert_eq!(
+        graphql_code(&mutation),
+        "UNAVAILABLE",
+        "{:?}",
+        mutation.body
+    );
+    assert_ne!(mutation.status, StatusCode::INTERNAL_SERVER_ERROR);
     let reads = list_articles(&reopened).await;
     assert_eq!(reads.status, StatusCode::OK, "reads still work");
 

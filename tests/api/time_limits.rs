@@ -1,21 +1,25 @@
 //! Time limits: a database that stops answering (a paused proxy: connections open, no byte
-//! passes) is 503 within the request deadline, and a lock held elsewhere is 503 after the lock
-//! timeout; neither takes the health endpoints down with it (`/health/live` never touches the
-//! pool, `/health/ready` has its own connection and bound).
+//! passes) is 503 within the request deadline, a lock held elsewhere is 503 after the lock
+//! timeout, and a statement running past the statement timeout is cancelled by the server and
+//! 503; none takes the health endpoints down with it (`/health/live` never touches the pool,
+//! `/health/ready` has its own connection and bound).
 
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
 use conduit::db::{Backend, PROBE_TIMEOUT};
+use conduit::on_connection;
 use diesel::connection::SimpleConnection as _;
+use diesel::sql_types::Integer;
 use diesel_async::SimpleAsyncConnection as _;
-use diesel_async::{AsyncConnection as _, AsyncMysqlConnection, AsyncPgConnection};
+use diesel_async::{AsyncConnection as _, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::faults::{
-    app_behind_proxy, assert_unavailable, graphql, graphql_code, list_articles, skipped,
-    time_to_first_200,
+    app_behind_proxy, assert_unavailable, create_article_by_graphql, graphql, graphql_code,
+    list_articles, skipped, time_to_first_200,
 };
 use crate::harness::TestApp;
 
@@ -194,7 +198,68 @@ async fn a_held_lock_is_503_after_the_lock_timeout_and_readiness_still_answers()
             * 1000.0
     );
 
+    // GraphQL's createArticle waits for the same lock and says the same.
+    let (mutation, took) = timed(create_article_by_graphql(&app, &token, "Locked too")).await;
+    assert_eq!(
+        graphql_code(&mutation),
+        "UNAVAILABLE",
+        "{:?}",
+        mutation.body
+    );
+    assert_ne!(mutation.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
     holder.release().await;
     assert_eq!(write().await.status, StatusCode::CREATED);
     assert_eq!(list_articles(&app).await.body["articlesCount"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_past_the_statement_timeout_is_unavailable_and_the_pool_still_serves() {
+    let app = TestApp::spawn_with(|config| {
+        config.pool.max_size = 1;
+        config.pool.statement_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let backend = app.state.session().backend();
+    // Five times the limit: an answer well before then means the server cancelled it.
+    let sleep = match backend {
+        Backend::Postgres => "SELECT pg_sleep(5)",
+        Backend::Mysql => "SELECT SLEEP(5)",
+        Backend::Sqlite => {
+            eprintln!("skipped: SQLite runs statements in process, with no statement timeout");
+            return;
+        }
+    };
+    let db = app.state.session();
+    let (outcome, took) = timed(async {
+        on_connection!(&db, async move |conn| {
+            Ok(diesel::sql_query(sleep).execute(conn).await?)
+        })
+    })
+    .await;
+    drop(db);
+    let error = outcome.expect_err("the server cancels the statement");
+    // GraphQL's extensions.code and REST's status, as both interfaces would answer it.
+    assert_eq!(error.code(), "UNAVAILABLE", "{error:?}");
+    let rest = error.into_response();
+    assert_eq!(rest.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(rest.headers()["retry-after"], "1");
+    assert!(took < Duration::from_secs(4), "cancelled after {took:?}");
+    eprintln!(
+        "{backend}: a statement past DB_STATEMENT_TIMEOUT_SECS=1 answered 503 after {:.0} ms",
+        took.as_secs_f64() * 1000.0
+    );
+
+    // The pool's only connection (the same one, or its replacement) runs the next statement.
+    let db = app.state.session();
+    let answer: i32 = on_connection!(&db, async move |conn| {
+        Ok(diesel::select(diesel::IntoSql::into_sql::<Integer>(7))
+            .get_result(conn)
+            .await?)
+    })
+    .expect("the next operation runs");
+    assert_eq!(answer, 7);
+    drop(db);
+    assert_eq!(list_articles(&app).await.status, StatusCode::OK);
 }
