@@ -3,8 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use std::time::{Duration, Instant};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use conduit::on_connection;
+use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -289,4 +293,132 @@ async fn database_and_password_figures_follow_the_work_done() {
     assert_eq!(hashes(&after, "conduit_password_hash_queue_length"), 0.0);
     #[cfg(target_os = "linux")]
     assert!(after.get("process_resident_memory_bytes", &[]) > 0.0);
+}
+
+/// Scrapes `app` every few milliseconds until `seen` holds for a scrape (then that scrape), or
+/// until `running` is over or ten seconds have passed (then `None`).
+async fn scrape_until(
+    app: &TestApp,
+    running: impl Fn() -> bool,
+    seen: impl Fn(&Scrape) -> bool,
+) -> Option<Scrape> {
+    let start = Instant::now();
+    while running() && start.elapsed() < Duration::from_secs(10) {
+        let scrape = Scrape::of(app).await;
+        if seen(&scrape) {
+            return Some(scrape);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_connection_and_a_request_waiting_for_it_show_in_the_pool_gauges() {
+    let app = TestApp::spawn_with(|config| {
+        config.pool.max_size = 1;
+        config.pool.checkout_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let backend = app.state.db().backend().scheme();
+    let labels = [("backend", backend)];
+    // An operation that keeps the pool's only connection until told to let go.
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let holder = {
+        let db = app.state.session();
+        tokio::spawn(async move {
+            on_connection!(&db, async move |_conn| {
+                let _ = released.await;
+                Ok(())
+            })
+        })
+    };
+    let in_use = scrape_until(
+        &app,
+        || true,
+        |scrape| scrape.get("conduit_db_pool_connections_in_use", &labels) >= 1.0,
+    )
+    .await;
+    assert!(
+        in_use.is_some(),
+        "the held connection never showed as in use"
+    );
+    // A request that must wait for that connection.
+    let waiting = {
+        let router = app.router.clone();
+        tokio::spawn(async move {
+            use tower::ServiceExt as _;
+            let request = Request::get("/api/articles").body(Body::empty()).unwrap();
+            router.oneshot(request).await.unwrap().status()
+        })
+    };
+    let waited = scrape_until(
+        &app,
+        || !waiting.is_finished(),
+        |scrape| scrape.get("conduit_db_pool_waiters", &labels) >= 1.0,
+    )
+    .await
+    .expect("the waiting request never showed as a waiter");
+    assert_eq!(
+        waited.get("conduit_db_pool_connections_in_use", &labels),
+        1.0
+    );
+
+    release.send(()).expect("the holder is waiting");
+    holder
+        .await
+        .unwrap()
+        .expect("the holding operation ends well");
+    assert_eq!(waiting.await.unwrap(), StatusCode::OK);
+    let after = Scrape::of(&app).await;
+    assert_eq!(after.get("conduit_db_pool_waiters", &labels), 0.0);
+    assert_eq!(
+        after.get("conduit_db_pool_connections_in_use", &labels),
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logins_beyond_the_hashing_slots_show_in_the_hash_queue_length() {
+    let app = TestApp::spawn().await;
+    app.register("queued").await;
+    // One hashing slot per core: four logins a slot, and a few more, must queue.
+    let slots = std::thread::available_parallelism().map_or(2, usize::from);
+    let login =
+        json!({ "user": { "email": "queued@example.com", "password": "password-of-queued" } });
+    let logins = tokio::spawn({
+        let router = app.router.clone();
+        async move {
+            join_all((0..4 * slots + 4).map(|_| {
+                use tower::ServiceExt as _;
+                let request = Request::post("/api/users/login")
+                    .header("content-type", "application/json")
+                    .body(Body::from(login.to_string()))
+                    .unwrap();
+                router.clone().oneshot(request)
+            }))
+            .await
+            .into_iter()
+            .map(|response| response.unwrap().status())
+            .collect::<Vec<_>>()
+        }
+    });
+    let queued = scrape_until(
+        &app,
+        || !logins.is_finished(),
+        |scrape| scrape.get("conduit_password_hash_queue_length", &[]) >= 1.0,
+    )
+    .await;
+    let statuses = logins.await.unwrap();
+    assert!(
+        statuses.iter().all(|status| *status == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert!(
+        queued.is_some(),
+        "{} concurrent logins on {slots} hashing slots, and the queue never showed",
+        statuses.len()
+    );
+    let after = Scrape::of(&app).await;
+    assert_eq!(after.get("conduit_password_hash_queue_length", &[]), 0.0);
 }
