@@ -36,7 +36,7 @@ pub fn server_address() -> Option<SocketAddr> {
 
 /// `url` with its host and port replaced by `proxy`'s. MySQL's driver would switch to the
 /// server's Unix socket when it finds the server on the same host, bypassing the proxy.
-fn through(url: &DatabaseUrl, proxy: SocketAddr) -> DatabaseUrl {
+pub fn through(url: &DatabaseUrl, proxy: SocketAddr) -> DatabaseUrl {
     let url = url.connection_string();
     let (scheme, rest) = url.split_once("://").expect("a server URL");
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -385,5 +385,139 @@ async fn an_unwritable_sqlite_file_is_503_for_writes_until_it_is_writable_again(
     eprintln!(
         "SQLite: writes work {:.0} ms after the file is writable again",
         start.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+/// The real binary's log lines, collected as it writes them (one JSON object a line).
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Log {
+    /// The `fields` of every line whose message is `message`.
+    fn lines(&self, message: &str) -> Vec<Value> {
+        let lines = self.0.lock().unwrap();
+        lines
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["fields"]["message"] == message)
+            .map(|line| line["fields"].clone())
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_is_logged_once_with_its_cause_and_its_end_once() {
+    use std::io::{BufRead as _, BufReader};
+    let Some(server) = server_address() else {
+        return skipped("the outage log test");
+    };
+    let database = crate::harness::TestDatabase::create().await;
+    let mut proxy = Proxy::start(server).await;
+    let url = DatabaseUrl::parse(&database.url).expect("test database URL");
+    let proxied = through(&url, proxy.address());
+    let mut child = crate::binary::command(&database)
+        .env("DATABASE_URL", proxied.connection_string())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("DB_TIMEOUT_SECS", "1")
+        .env("SHUTDOWN_DRAIN_SECS", "0")
+        .spawn()
+        .expect("start the conduit binary");
+    let log = Log::default();
+    let (address, found) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn({
+        let log = log.clone();
+        move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // In JSON the banner is a line of its own, with the address as a field.
+                let fields =
+                    serde_json::from_str::<Value>(&line).unwrap_or_default()["fields"].take();
+                if fields["message"] == "conduit is listening"
+                    && let Some(listening) = fields["address"].as_str()
+                {
+                    let _ = address.send(format!("http://{listening}"));
+                }
+                log.0.lock().unwrap().push(line);
+            }
+        }
+    });
+    // Waited for off the runtime's threads: the proxy's tasks must keep running meanwhile.
+    let base = tokio::task::spawn_blocking(move || found.recv_timeout(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let server = crate::binary::Server {
+        child,
+        base: base.expect("the server prints its address within a minute"),
+    };
+    let client = reqwest::Client::new();
+    let list = || async {
+        let response = client
+            .get(format!("{}/api/articles", server.base))
+            .send()
+            .await
+            .expect("an answer");
+        response.status().as_u16()
+    };
+    assert_eq!(list().await, 200);
+
+    proxy.kill().await;
+    // Several requests during the outage, each of which fails to get a connection.
+    for _ in 0..4 {
+        assert_eq!(list().await, 503);
+    }
+    proxy.restart().await;
+    let start = Instant::now();
+    while list().await != 200 {
+        assert!(start.elapsed() < Duration::from_secs(10), "still 503");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..4 {
+        assert_eq!(list().await, 200);
+    }
+    // SIGTERM, so that the background log writer flushes every line before the process ends.
+    let mut server = server;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    server.child.wait().expect("wait for the server");
+    reader.join().expect("the reader thread");
+
+    let backend = url.backend().to_string();
+    let timeouts = log.lines("no database connection available");
+    assert!(
+        !timeouts.is_empty(),
+        "no pool timeout logged:\n{}",
+        log.text()
+    );
+    for timeout in &timeouts {
+        assert_eq!(timeout["backend"], backend.as_str(), "{timeout}");
+        let cause = timeout["last_connect_error"].as_str().unwrap_or_default();
+        assert!(
+            !cause.is_empty() && !cause.starts_with("none"),
+            "a pool timeout during the outage names the connection error: {timeout}"
+        );
+    }
+    let began = log.lines("cannot connect to the database");
+    assert_eq!(began.len(), 1, "{}", log.text());
+    assert_eq!(began[0]["backend"], backend.as_str());
+    let ended = log.lines("database reachable again");
+    assert_eq!(
+        ended.len(),
+        1,
+        "the recovery is logged once:\n{}",
+        log.text()
+    );
+    assert_eq!(ended[0]["backend"], backend.as_str());
+    assert!(
+        ended[0]["last_error"]
+            .as_str()
+            .is_some_and(|error| !error.is_empty())
     );
 }
