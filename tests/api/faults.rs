@@ -108,6 +108,24 @@ pub fn graphql_code(response: &Response) -> Value {
     response.body["errors"][0]["extensions"]["code"].clone()
 }
 
+/// Asserts a GraphQL answer is `UNAVAILABLE` (and not a 500).
+pub fn assert_graphql_unavailable(response: &Response) {
+    assert_eq!(graphql_code(response), "UNAVAILABLE", "{:?}", response.body);
+    assert_ne!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// Runs `SELECT 7` on a connection of the app's pool: the pool can serve a statement.
+pub async fn select_seven(app: &TestApp) {
+    let db = app.state.session();
+    let answer: i32 = on_connection!(&db, async move |conn| {
+        Ok(diesel::select(diesel::IntoSql::into_sql::<Integer>(7))
+            .get_result(conn)
+            .await?)
+    })
+    .expect("the next operation runs");
+    assert_eq!(answer, 7);
+}
+
 /// Asserts a REST answer is 503 with `Retry-After` and the GraphQL one is `UNAVAILABLE`.
 pub async fn assert_unavailable(app: &TestApp) {
     let rest = list_articles(app).await;
@@ -122,9 +140,7 @@ pub async fn assert_unavailable(app: &TestApp) {
         rest.body["errors"]["service"][0],
         "temporarily unavailable, retry later"
     );
-    let graphql = graphql(app, "{ tags }").await;
-    assert_eq!(graphql_code(&graphql), "UNAVAILABLE", "{:?}", graphql.body);
-    assert_ne!(graphql.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_graphql_unavailable(&graphql(app, "{ tags }").await);
 }
 
 /// Polls until `GET /api/articles` answers 200; the time it took.
@@ -282,14 +298,7 @@ async fn a_request_cancelled_mid_query_does_not_leave_its_connection_out_of_step
         assert!(cancelled.is_err(), "the sleep finished within 100 ms");
         drop(db);
         // The pool's only connection: a fresh one, or one known to be in step.
-        let db = app.state.session();
-        let answer: i32 = on_connection!(&db, async move |conn| {
-            Ok(diesel::select(diesel::IntoSql::into_sql::<Integer>(7))
-                .get_result(conn)
-                .await?)
-        })
-        .expect("the next operation runs");
-        assert_eq!(answer, 7);
+        select_seven(&app).await;
     }
     let response = list_articles(&app).await;
     assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
@@ -358,14 +367,9 @@ async fn an_unwritable_sqlite_file_is_503_for_writes_until_it_is_writable_again(
         refused.body
     );
     assert_eq!(refused.headers["retry-after"], "1");
-    let mutation = create_article_by_graphql(&reopened, &token, "Read-only too").await;
-    assert_eq!(
-        graphql_code(&mutation),
-        "UNAVAILABLE",
-        "{:?}",
-        mutation.body
+    assert_graphql_unavailable(
+        &create_article_by_graphql(&reopened, &token, "Read-only too").await,
     );
-    assert_ne!(mutation.status, StatusCode::INTERNAL_SERVER_ERROR);
     let reads = list_articles(&reopened).await;
     assert_eq!(reads.status, StatusCode::OK, "reads still work");
 
