@@ -4,7 +4,9 @@ the release binary sharing one PostgreSQL database, all on loopback.
 
 It shows, and fails if it is not so:
   1. requests spread over all three instances (each names itself in X-Conduit-Instance);
-  2. a request id is created by nginx (or passed on) and reaches the app's log;
+  2. a request id is created by nginx (or passed on) and reaches the app's log; a client's id
+     the app would not keep (5,000 characters, spaces, tabs, quotes) is replaced by nginx, and
+     every answer carries exactly one X-Request-Id, the one the app logged;
   3. the login rate limit answers 429 past its burst;
   4. what the balancing method does: with one instance behind a delaying TCP proxy, the
      per-instance counts under round robin and under least_conn (reported, and least_conn must
@@ -26,6 +28,7 @@ Talks to 127.0.0.1 only; every loop is bounded.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -316,6 +319,51 @@ def reconnect_after_restart(nginx_port, instances, token, slug):
         victim.start()
 
 
+PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+
+def request_ids(port, request_id):
+    """GET /api/tags through nginx with `request_id` as X-Request-Id; returns (status, every
+    X-Request-Id header of the answer, in order)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("GET", "/api/tags")
+        connection.putheader("X-Request-Id", request_id)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.msg.get_all("X-Request-Id") or []
+    finally:
+        connection.close()
+
+
+def hostile_request_ids(port, instances):
+    """2. A client's id that the app would not log as it is (too long, spaces, a tab, a vertical
+    tab, quotes) is replaced by nginx with its own: the answer carries exactly one X-Request-Id,
+    a plain one, and it is the id the app logged for the request; the hostile text is in no log."""
+    hostile = {"5,000 characters": "x" * 5000, "129 characters": "a" * 129,
+               "spaces": "id with spaces", "a tab": "id\twith\ttabs",
+               "a vertical tab": "id\x0bnext", "quotes": 'id"} forged="log'}
+    for name, request_id in hostile.items():
+        status, ids = request_ids(port, request_id)
+        time.sleep(0.3)
+        logs = [instance.log() for instance in instances]
+        replaced = len(ids) == 1 and ids[0] != request_id and PLAIN_REQUEST_ID.fullmatch(ids[0])
+        logged_by = sum(1 for log in logs if replaced and ids[0] in log)
+        # As sent, or as a JSON log line would escape it.
+        leaked = any(request_id in log or json.dumps(request_id)[1:-1] in log for log in logs)
+        check(f"a client's X-Request-Id with {name} is replaced: one plain id comes back, the one "
+              "the app logged, and the client's is logged nowhere",
+              status == 200 and replaced and logged_by == 1 and not leaked,
+              f"status {status}, ids {[value[:40] for value in ids]}, logged by {logged_by}, "
+              f"leaked {leaked}")
+    access_log_path = os.path.join(os.path.dirname(instances[0].log_path), "access.log")
+    with open(access_log_path, encoding="utf-8", errors="replace") as file:
+        access_log = file.read()
+    check("nginx's access log holds none of the hostile ids",
+          all(request_id not in access_log for request_id in hostile.values()))
+
+
 def restart(instances, settings):
     for instance in instances:
         instance.stop()
@@ -362,11 +410,12 @@ def main():
 
         # 2. Request ids: passed on when sent, created when not, and logged by the app.
         request_id = f"lb-test-{uuid.uuid4()}"
-        status, headers, _ = request(nginx.port, headers={"X-Request-Id": request_id})
+        status, ids = request_ids(nginx.port, request_id)
         time.sleep(0.3)
         logged = [i.name for i in instances if request_id in i.log()]
-        check("the client's X-Request-Id comes back and reaches the app's log",
-              headers.get("x-request-id") == request_id and len(logged) == 1, f"logged by {logged}")
+        check("the client's X-Request-Id comes back once and reaches the app's log",
+              ids == [request_id] and len(logged) == 1, f"{ids} logged by {logged}")
+        hostile_request_ids(nginx.port, instances)
         _, headers, _ = request(nginx.port)
         created = headers.get("x-request-id", "")
         time.sleep(0.3)
