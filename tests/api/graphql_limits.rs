@@ -65,6 +65,17 @@ async fn the_attack_documents_are_refused_before_any_work() {
             "{message}"
         );
     }
+    // 101 fragments, each cheap: their number alone is refused (unused fragments would be a
+    // validation error, but the count is checked first).
+    let mut fragments = "query { ...F0 }\n".to_owned();
+    for number in 0..101 {
+        fragments += &format!("fragment F{number} on Query {{ tags }}\n");
+    }
+    let message = refused_without_statements(&app, &token, &fragments).await;
+    assert_eq!(
+        message,
+        "query defines 101 fragments; at most 100 are allowed"
+    );
     let message = refused_without_statements(&app, &token, &aliased_tags(1000)).await;
     assert_eq!(
         message,

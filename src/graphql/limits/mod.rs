@@ -165,6 +165,38 @@ mod tests {
         assert_eq!(check(&nested_fragments(3)).unwrap().cost, 80);
     }
 
+    /// `{ ...F0 }` and `count` fragments `F0` … that each select `tags` (cheap, shallow: only
+    /// their number can cross a limit).
+    fn many_fragments(count: usize) -> String {
+        let mut document = "query { ...F0 }\n".to_owned();
+        for number in 0..count {
+            document += &format!("fragment F{number} on Query {{ tags }}\n");
+        }
+        document
+    }
+
+    #[test]
+    fn documents_with_more_fragments_than_the_limit_are_refused() {
+        assert!(check(&many_fragments(100)).is_ok());
+        let refusal = check(&many_fragments(101)).unwrap_err();
+        assert_eq!(
+            refusal,
+            "query defines 101 fragments; at most 100 are allowed"
+        );
+        let error = guard()
+            .check(&mut Request::new(many_fragments(101)))
+            .unwrap_err();
+        assert_eq!(error.code(), "BAD_REQUEST");
+        // The limit is a setting.
+        let few = QueryLimits {
+            max_fragments: 3,
+            ..QueryLimits::default()
+        };
+        let guard = QueryGuard::new(few, &crate::graphql::sdl()).unwrap();
+        assert!(guard.check(&mut Request::new(many_fragments(3))).is_ok());
+        assert!(guard.check(&mut Request::new(many_fragments(4))).is_err());
+    }
+
     #[test]
     fn fragment_cycles_are_refused() {
         let refusal =
