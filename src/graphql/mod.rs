@@ -8,6 +8,7 @@ mod context;
 mod cursor;
 pub mod error;
 pub mod limits;
+mod loader_tasks;
 mod loaders;
 mod playground;
 mod profiles;
@@ -183,6 +184,9 @@ async fn execute(
     let loader_viewer = viewer.as_ref().ok().copied().flatten();
     // One session for the whole request: resolvers and loaders take turns on its connection.
     let db = endpoint.state.session();
+    // The loaders' batches belong to the request: dropped with it (client gone, deadline hit),
+    // they stop, rather than hold the session's connection until they finish.
+    let batches = loader_tasks::LoaderTasks::default();
     let request = request
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
         .data(client)
@@ -192,7 +196,7 @@ async fn execute(
                 db: db.clone(),
                 viewer: loader_viewer,
             },
-            tokio::spawn,
+            batches.spawner(),
             HashMapCache::default(),
         ))
         .data(DataLoader::with_cache(
@@ -200,7 +204,7 @@ async fn execute(
                 db,
                 viewer: loader_viewer,
             },
-            tokio::spawn,
+            batches.spawner(),
             HashMapCache::default(),
         ));
     transport::response(endpoint.schema.execute(request).await)

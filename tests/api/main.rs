@@ -6,6 +6,7 @@ mod harness;
 mod articles_rest;
 mod binary;
 mod bounded_memory;
+mod cancelled_requests;
 mod check;
 mod comments_rest;
 mod credential_operations;

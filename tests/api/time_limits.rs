@@ -101,22 +101,36 @@ async fn a_paused_database_is_503_within_the_request_deadline_and_health_stays_b
     );
 }
 
-/// A connection outside the app holding a lock that blocks writes to `articles`.
-enum LockHolder {
+/// A connection outside the app holding a lock on a table: on PostgreSQL and MySQL one that
+/// blocks reads and writes of that table, on SQLite (which locks the whole file) one that blocks
+/// writes.
+pub enum LockHolder {
     Postgres(Box<AsyncPgConnection>),
     Mysql(Box<AsyncMysqlConnection>),
     Sqlite(Box<diesel::SqliteConnection>),
 }
 
 impl LockHolder {
+    /// Locks `articles` in the app's database.
     async fn lock(app: &TestApp) -> LockHolder {
         let url = app.state.config().database_url.clone();
-        let url = url.connection_string();
-        match app.state.session().backend() {
+        LockHolder::lock_table(
+            url.connection_string(),
+            app.state.session().backend(),
+            "articles",
+        )
+        .await
+    }
+
+    /// Locks `table` of the database at `url`.
+    pub async fn lock_table(url: &str, backend: Backend, table: &str) -> LockHolder {
+        match backend {
             Backend::Postgres => {
                 let mut connection = AsyncPgConnection::establish(url).await.unwrap();
                 connection
-                    .batch_execute("BEGIN; LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+                    .batch_execute(&format!(
+                        "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+                    ))
                     .await
                     .unwrap();
                 LockHolder::Postgres(Box::new(connection))
@@ -124,7 +138,7 @@ impl LockHolder {
             Backend::Mysql => {
                 let mut connection = AsyncMysqlConnection::establish(url).await.unwrap();
                 connection
-                    .batch_execute("LOCK TABLES articles WRITE")
+                    .batch_execute(&format!("LOCK TABLES {table} WRITE"))
                     .await
                     .unwrap();
                 LockHolder::Mysql(Box::new(connection))
@@ -138,7 +152,7 @@ impl LockHolder {
         }
     }
 
-    async fn release(self) {
+    pub async fn release(self) {
         match self {
             LockHolder::Postgres(mut connection) => {
                 connection.batch_execute("COMMIT").await.unwrap()
