@@ -19,6 +19,7 @@ mod exact_identifiers;
 mod faults;
 mod graphql_limits;
 mod graphql_schema;
+mod heavy_requests;
 mod image_urls;
 mod images;
 mod lists_rest;
