@@ -356,3 +356,58 @@ async fn emails_compare_exactly_after_trimming_and_lower_casing() {
     // A space inside is no space at the edge: it is refused as invalid, not trimmed away.
     assert_eq!(login(&app, "alice @example.com", password).await, None);
 }
+
+/// On MySQL/MariaDB every table and every text column of the schema uses a NO PAD binary
+/// collation (`utf8mb4_nopad_bin` on MariaDB, `utf8mb4_0900_bin` on MySQL), tables added by later
+/// migrations included: one PAD SPACE column would make `'k' = 'k '` true again there. Diesel's
+/// own bookkeeping table is not the app's.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_mysql_table_and_text_column_compares_without_padding() {
+    use diesel::sql_types::Text;
+    use diesel_async::{AsyncConnection as _, AsyncMysqlConnection, RunQueryDsl as _};
+
+    let app = TestApp::spawn().await;
+    if !matches!(app.state.session().backend(), conduit::db::Backend::Mysql) {
+        eprintln!("skipped: collations are MySQL's");
+        return;
+    }
+    let url = app
+        .state
+        .config()
+        .database_url
+        .connection_string()
+        .to_owned();
+    let mut connection = AsyncMysqlConnection::establish(&url).await.unwrap();
+    #[derive(diesel::QueryableByName, Debug)]
+    struct Padded {
+        #[diesel(sql_type = Text)]
+        place: String,
+    }
+    let padded: Vec<Padded> = diesel::sql_query(
+        "SELECT CONCAT(TABLE_NAME, ': ', TABLE_COLLATION) AS place FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\\_\\_diesel%'
+            AND TABLE_COLLATION NOT IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')
+         UNION ALL
+         SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ': ', COLLATION_NAME) FROM information_schema.COLUMNS
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\\_\\_diesel%'
+            AND COLLATION_NAME IS NOT NULL
+            AND COLLATION_NAME NOT IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+    assert!(padded.is_empty(), "PAD SPACE collations: {padded:?}");
+    // The check sees the tables: each of them has a NO PAD collation, uploads included.
+    let tables: Vec<Padded> = diesel::sql_query(
+        "SELECT TABLE_NAME AS place FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE()
+            AND TABLE_COLLATION IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+    let tables: Vec<&str> = tables.iter().map(|table| table.place.as_str()).collect();
+    for table in ["users", "articles", "comments", "tags", "uploads"] {
+        assert!(tables.contains(&table), "{table} not among {tables:?}");
+    }
+}
