@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Response, TestApp};
+use crate::harness::{MAX_BODY_BYTES, Response, TestApp};
 
 /// Words that only the server's source code knows.
 fn names_an_internal_type(message: &str) -> bool {
@@ -26,6 +26,8 @@ fn names_an_internal_type(message: &str) -> bool {
         "usize",
         "Option",
         "Vec<",
+        "`String`",
+        "`str`",
         "::",
         "untagged",
         "serde",
@@ -200,8 +202,45 @@ async fn a_streamed_oversized_graphql_body_is_413_json() {
     let response = app.send(graphql_post(Some("application/json"), body)).await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
-        response.body["errors"][0]["extensions"]["code"],
-        "PAYLOAD_TOO_LARGE"
+        response.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
+    // The GraphQL error shape and nothing else, with REST's code and field map for the same
+    // refusal.
+    let limit = format!("the limit is {MAX_BODY_BYTES} bytes");
+    let errors = response.body["errors"].as_array().expect("an errors array");
+    assert_eq!(errors.len(), 1, "{:?}", response.body);
+    assert_eq!(response.body.as_object().unwrap().len(), 1);
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains(&limit),
+        "{:?}",
+        response.body
+    );
+    assert_eq!(errors[0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        errors[0]["extensions"]["errors"],
+        json!({"body": [format!("is too large ({limit})")]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_over_the_size_limit_in_a_body_under_the_body_limit_is_bad_request_json() {
+    // A body limit above the document limit (256 KiB), as by default (1 MiB).
+    let app = TestApp::spawn_with(|config| config.max_body_bytes = 1024 * 1024).await;
+    let document = format!("{{ tags # {}\n }}", "x".repeat(300 * 1024));
+    let body = json!({ "query": document }).to_string();
+    let response = app.send(graphql_post(Some("application/json"), body)).await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    assert_eq!(
+        response.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert!(response.body["data"].is_null(), "{:?}", response.body);
+    let error = &response.body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_REQUEST");
+    assert_eq!(
+        error["message"],
+        "query is longer than 262144 bytes; send long values (an article body) as variables"
     );
 }
 
