@@ -16,6 +16,7 @@
 //! `EVENTS_BUFFER` events behind gets an `error` event (`stream: …`) and the stream ends (it
 //! reconnects, with `Last-Event-ID`).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse as _, Response};
 use futures_util::{Stream, StreamExt as _, stream};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use super::articles::{Article, ArticleEnvelope};
@@ -43,13 +44,6 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// How long a client waits before reconnecting after the stream broke (SSE `retry:`).
 const RECONNECT_AFTER: Duration = Duration::from_secs(3);
-
-/// The filters of `GET /api/articles/events`.
-#[derive(Deserialize)]
-pub struct PublishedQuery {
-    tag: Option<String>,
-    author: Option<String>,
-}
 
 /// `data` of a `commentDeleted` event.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -122,12 +116,14 @@ pub async fn comment_events(
 pub async fn article_events(
     State(state): State<AppState>,
     MaybeAuthUser(viewer): MaybeAuthUser,
-    Query(query): Query<PublishedQuery>,
+    // Read as `GET /api/articles` reads its filters: a parameter given twice counts once (the
+    // last), unknown ones are ignored, and nothing here can fail with a deserializer's message.
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let connection = state.live_connections().open()?;
     let filter = PublishedFilter {
-        tag: query.tag,
-        author: query.author,
+        tag: query.get("tag").cloned(),
+        author: query.get("author").cloned(),
     };
     let published = live::articles_published(&state, viewer, filter).map(|item| {
         item.map(|article| {

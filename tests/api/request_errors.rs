@@ -314,3 +314,97 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// The status and the RealWorld error messages of a REST request, without reading the body of
+/// an answer that is not an error (an event stream never ends).
+async fn rest_refusal(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: &str,
+) -> (StatusCode, Vec<String>) {
+    use tower::ServiceExt as _;
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Token {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    if !status.is_client_error() {
+        return (status, Vec::new());
+    }
+    use http_body_util::BodyExt as _;
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        panic!(
+            "{method} {uri}: not JSON: {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    let messages = body["errors"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {uri}: not the RealWorld error shape: {body}"))
+        .iter()
+        .flat_map(|(key, messages)| {
+            messages
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |message| format!("{key} {}", message.as_str().unwrap()))
+        })
+        .collect();
+    (status, messages)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_rest_query_string_or_path_message_names_an_internal_type() {
+    let app = TestApp::spawn().await;
+    let token = app.register("queried").await;
+    app.create_article(&token, "Queried", &[]).await;
+    let refused = [
+        ("GET", "/api/articles?limit=abc"),
+        ("GET", "/api/articles?offset=-1"),
+        ("GET", "/api/articles?limit=1.5"),
+        ("GET", "/api/articles?limit=99999999999999999999"),
+        ("GET", "/api/articles?offset=abc&limit=0"),
+        ("GET", "/api/articles/feed?limit=abc"),
+        ("GET", "/api/articles/feed?offset=-1"),
+        ("GET", "/api/profiles/%FF"),
+        ("GET", "/api/articles/%C3%28"),
+        ("GET", "/api/articles/%FF/comments"),
+        ("DELETE", "/api/articles/queried/comments/abc"),
+        ("DELETE", "/api/articles/queried/comments/-1"),
+        (
+            "DELETE",
+            "/api/articles/queried/comments/99999999999999999999",
+        ),
+        ("DELETE", "/api/articles/queried/comments/%FF"),
+    ];
+    for (method, uri) in refused {
+        let (status, messages) = rest_refusal(&app, method, uri, &token).await;
+        assert!(status.is_client_error(), "{method} {uri}: {status}");
+        assert!(!messages.is_empty(), "{method} {uri}");
+        for message in &messages {
+            eprintln!("{method} {uri}: {status} {message}");
+            assert!(
+                !names_an_internal_type(message) && !message.contains("deserialize"),
+                "{method} {uri}: {message}"
+            );
+        }
+    }
+    // Brackets and unknown parameters are ignored, as by most servers, not refused.
+    for uri in ["/api/articles?tag[]=x", "/api/articles?limit=5&unknown=1"] {
+        let (status, _) = rest_refusal(&app, "GET", uri, &token).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    // A filter given twice counts once (the last), on the list and on its event stream alike.
+    let (status, _) = rest_refusal(&app, "GET", "/api/articles?tag=a&tag=b", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    for query in ["tag[]=x", "tag=a&tag=b", "author=a&author=b&unknown=1"] {
+        let uri = format!("/api/articles/events?{query}");
+        let (status, _) = rest_refusal(&app, "GET", &uri, &token).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+}
