@@ -76,17 +76,19 @@ async fn within(limit: Duration, mut condition: impl AsyncFnMut() -> bool) -> bo
     false
 }
 
-async fn rest(client: &reqwest::Client, base: &str, path: &str, token: Option<&str>, body: Value) {
-    let mut request = client.post(format!("{base}{path}")).json(&body);
+/// A POST with a JSON body (and a token); asserts success and returns the answer's body.
+async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
+    let mut request = client.post(&url).json(&body);
     if let Some(token) = token {
         request = request.header("authorization", format!("Token {token}"));
     }
     let response = request.send().await.unwrap();
     assert!(
         response.status().is_success(),
-        "{path}: {}",
+        "{url}: {}",
         response.status()
     );
+    response.json().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -110,30 +112,21 @@ async fn a_query_whose_client_goes_away_gives_its_connection_back_while_its_batc
     );
     let base = server.base.clone();
     let client = reqwest::Client::new();
-    let registered = client
-        .post(format!("{base}/api/users"))
-        .json(
-            &json!({"user": {"username": "leaver", "email": "leaver@example.com",
-            "password": "password-of-leaver"}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let user = json!({"user": {"username": "leaver", "email": "leaver@example.com",
+        "password": "password-of-leaver"}});
+    let registered = post(&client, format!("{base}/api/users"), None, user).await;
     let token = registered["user"]["token"].as_str().unwrap().to_owned();
     let article = json!({"article": {"title": "Left", "description": "d", "body": "b"}});
-    rest(&client, &base, "/api/articles", Some(&token), article).await;
-    let comment = json!({"comment": {"body": "before the lock"}});
-    rest(
+    post(
         &client,
-        &base,
-        "/api/articles/left/comments",
+        format!("{base}/api/articles"),
         Some(&token),
-        comment,
+        article,
     )
     .await;
+    let comment = json!({"comment": {"body": "before the lock"}});
+    let path = format!("{base}/api/articles/left/comments");
+    post(&client, path, Some(&token), comment).await;
     let idle_in_flight = metric(&client, &base, "http_requests_in_flight").await;
 
     let holder = LockHolder::lock_table(&url, backend, "comments").await;
@@ -172,15 +165,8 @@ async fn a_query_whose_client_goes_away_gives_its_connection_back_while_its_batc
     );
 
     // The server is in step afterwards: the same query answers in full.
-    let response = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": "{ article(slug: \"left\") { comments { body } } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let query = json!({"query": "{ article(slug: \"left\") { comments { body } } }"});
+    let response = post(&client, format!("{base}/graphql"), None, query).await;
     assert_eq!(
         response["data"]["article"]["comments"][0]["body"],
         "before the lock"

@@ -28,7 +28,8 @@ fn tokens(response: &Value) -> usize {
     })
 }
 
-fn codes(response: &Value) -> Vec<String> {
+/// Every error code of a GraphQL response, in order (resolver errors included).
+pub fn codes(response: &Value) -> Vec<String> {
     response["errors"]
         .as_array()
         .map(|errors| {

@@ -6,8 +6,9 @@
 
 use axum::http::StatusCode;
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::credential_operations::codes;
 use crate::harness::TestApp;
 
 /// 46 articles, each with its author's 20 latest articles and its 20 latest comments with their
@@ -16,21 +17,6 @@ const HEAVY: &str = "{ articles(first: 46) { totalCount nodes {
     slug title description body tagList createdAt favoritesCount viewerHasFavorited
     author { username bio image viewerIsFollowing articles(first: 20) { slug title tagList } }
     comments(first: 20) { id body createdAt author { username bio image } } } } }";
-
-/// Every error code in a GraphQL response (resolver errors included).
-fn error_codes(response: &Value) -> Vec<String> {
-    response["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|error| {
-            error["extensions"]["code"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned()
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn simple_requests_are_answered_while_the_heaviest_accepted_queries_run() {
@@ -59,7 +45,7 @@ async fn simple_requests_are_answered_while_the_heaviest_accepted_queries_run() 
     let dearer = app
         .graphql(&HEAVY.replace("first: 46", "first: 47"), json!({}), None)
         .await;
-    assert_eq!(error_codes(&dearer), ["BAD_REQUEST"], "{dearer}");
+    assert_eq!(codes(&dearer), ["BAD_REQUEST"], "{dearer}");
     let alone = app.graphql(HEAVY, json!({}), Some(&tokens[0])).await;
     assert!(alone["errors"].is_null(), "{alone}");
     let nodes = alone["data"]["articles"]["nodes"].as_array().unwrap();
@@ -84,7 +70,7 @@ async fn simple_requests_are_answered_while_the_heaviest_accepted_queries_run() 
                 let path = format!("/api/profiles/heavy-{}", ["a", "b", "c", "d"][client]);
                 statuses.push(app.rest("GET", &path, None, None).await.status);
                 let graphql = app.graphql("{ tags }", json!({}), None).await;
-                statuses.push(if error_codes(&graphql).is_empty() {
+                statuses.push(if codes(&graphql).is_empty() {
                     StatusCode::OK
                 } else {
                     StatusCode::SERVICE_UNAVAILABLE
@@ -107,7 +93,7 @@ async fn simple_requests_are_answered_while_the_heaviest_accepted_queries_run() 
     assert_eq!(simple.len(), 120);
     assert_eq!(refused, 0, "{simple:?}");
     for response in &heavy {
-        assert!(error_codes(response).is_empty(), "{response}");
+        assert!(codes(response).is_empty(), "{response}");
         let nodes = response["data"]["articles"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 24);
     }
