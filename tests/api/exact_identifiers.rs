@@ -408,7 +408,14 @@ async fn every_mysql_table_and_text_column_compares_without_padding() {
     .await
     .unwrap();
     let tables: Vec<&str> = tables.iter().map(|table| table.place.as_str()).collect();
-    for table in ["users", "articles", "comments", "tags", "uploads", "site_counters"] {
+    for table in [
+        "users",
+        "articles",
+        "comments",
+        "tags",
+        "uploads",
+        "site_counters",
+    ] {
         assert!(tables.contains(&table), "{table} not among {tables:?}");
     }
 }
