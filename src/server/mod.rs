@@ -15,7 +15,7 @@
 //!
 //! A client therefore either gets an answer or, once the listener is closed, has its connection
 //! refused; it never sees a connection reset (tested with the real binary in
-//! `tests/api/shutdown.rs`).
+//! `tests/api/operations/shutdown.rs`).
 
 mod connections;
 mod listener;

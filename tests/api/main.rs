@@ -1,54 +1,22 @@
 //! Integration tests: the real router over a real database (SQLite by default; PostgreSQL or
 //! MySQL with `CONDUIT_TEST_DATABASE_URL`), one fresh database per test, tests in parallel.
+//!
+//! One folder per feature (`users/`, `articles/`, `lists/`, `live/`, …): its REST cases in
+//! `rest.rs`, its GraphQL cases in `graphql.rs` and the two interfaces' agreement in `parity.rs`,
+//! side by side, with the feature's other concerns in files of their own. `harness` is the test
+//! app every test starts from.
 
 mod harness;
 
-mod articles_rest;
-mod binary;
-mod bounded_memory;
-mod cancelled_requests;
-mod check;
-mod comments_rest;
-mod credential_operations;
-mod cursors;
-mod domain_graphql;
-mod domain_parity;
-mod edge_cases;
-mod events;
-mod exact_identifiers;
+mod articles;
+mod comments;
 mod faults;
-mod graphql_limits;
-mod graphql_schema;
-mod heavy_requests;
-mod image_urls;
-mod images;
-mod lists_rest;
-mod live_limits;
-mod metrics;
-mod migrations;
-mod openapi;
-mod parity;
-mod per_parent_limits;
-mod pool_checkouts;
-mod postgres_tls;
-mod profiles_rest;
-mod proxy;
-mod races;
-mod rate_limits;
-mod replicas;
-mod request_errors;
-mod request_logs;
-mod seed;
-mod server_sent_events;
-mod settings_forms;
-mod shutdown;
-mod smaller_holes;
-mod statement_counts;
-mod subscriptions;
-mod time_limits;
-mod trailing_slashes;
-mod uploads_rest;
-mod users_graphql;
-mod users_rest;
-mod users_rest_bad_input;
-mod write_quota;
+mod graphql;
+mod lists;
+mod live;
+mod operations;
+mod profiles;
+mod rest;
+mod security;
+mod uploads;
+mod users;

@@ -38,7 +38,7 @@ token="$(curl -sf "$base/api/users/login" -H 'content-type: application/json' \
 # blank title is schema-valid yet 422), and the RealWorld rules want those 422s
 # (README "The two APIs"). The two streams of
 # server-sent events are left out: a stream that answers 200 never ends, and their tests read
-# them for real (tests/api/server_sent_events.rs).
+# them for real (tests/api/live/server_sent_events.rs).
 status=0
 "$venv/bin/schemathesis" run "$base/api/openapi.json" --url "$base" \
   -H "Authorization: Token $token" \

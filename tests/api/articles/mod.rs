@@ -1,0 +1,5 @@
+//! Articles: create, read, update, delete, favorite.
+
+mod graphql;
+mod parity;
+mod rest;

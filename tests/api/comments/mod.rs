@@ -1,0 +1,3 @@
+//! Comments on articles: add, list, delete.
+
+mod rest;

@@ -1,0 +1,6 @@
+//! Article lists, the feed and tags: filters, order, totals, paging, nested lists.
+
+mod cursors;
+mod per_parent_limits;
+pub mod rest;
+mod statement_counts;

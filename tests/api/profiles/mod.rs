@@ -1,0 +1,3 @@
+//! Profiles and follows.
+
+mod rest;

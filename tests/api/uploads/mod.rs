@@ -1,0 +1,4 @@
+//! Image uploads: storing, serving and refusing files.
+
+pub mod images;
+mod rest;
