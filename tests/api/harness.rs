@@ -16,6 +16,8 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
+pub mod parity;
+
 pub const SECRET: &str = "integration-test-secret-at-least-32-bytes";
 /// Small, so that the oversized-body tests stay fast.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -288,6 +290,48 @@ pub fn registration(name: &str) -> Value {
 /// The `{"errors": …}` map of a response, for exact comparison.
 pub fn errors(response: &Response) -> Value {
     response.body["errors"].clone()
+}
+
+/// A GraphQL answer's first error: its `extensions.code` and its field → messages map (the
+/// map REST answers as `{"errors": …}`).
+pub fn error_of(response: &Value) -> (String, Value) {
+    let error = &response["errors"][0];
+    (
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        error["extensions"]["errors"].clone(),
+    )
+}
+
+/// Whether an error message shows words that only the server's source code knows (a Rust
+/// type or syntax), which no client should ever read.
+pub fn names_an_internal_type(message: &str) -> bool {
+    [
+        "struct",
+        "enum",
+        "Body",
+        "Envelope",
+        "Input",
+        "BatchRequest",
+        "InvalidRequest",
+        "Error(",
+        "i32",
+        "i64",
+        "u32",
+        "u64",
+        "usize",
+        "Option",
+        "Vec<",
+        "`String`",
+        "`str`",
+        "::",
+        "untagged",
+        "serde",
+    ]
+    .iter()
+    .any(|word| message.contains(word))
 }
 
 /// A database of its own for one test.

@@ -466,3 +466,47 @@ async fn favorites_count_exactly_and_twice_counts_once() {
     assert_eq!(unfavorited.body["article"]["favorited"], false);
     assert_eq!(unfavorited.body["article"]["favoritesCount"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_titled_feed_stays_reachable_and_the_feed_stays_the_feed() {
+    let app = TestApp::spawn().await;
+    let token = app.register("author").await;
+    let article = app.create_article(&token, "Feed", &[]).await;
+    let slug = article["slug"].as_str().unwrap();
+    assert!(slug.starts_with("feed-"), "{slug}");
+    let path = format!("/api/articles/{slug}");
+    assert_eq!(
+        app.rest("GET", &path, None, None).await.status,
+        StatusCode::OK
+    );
+    let updated = app
+        .rest(
+            "PUT",
+            &path,
+            Some(&token),
+            Some(json!({"article": {"body": "new"}})),
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::OK);
+    assert_eq!(
+        app.rest("DELETE", &path, Some(&token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let feed = app
+        .rest("GET", "/api/articles/feed", Some(&token), None)
+        .await;
+    assert_eq!(feed.body["articlesCount"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tag_lists_sort_the_same_on_every_backend() {
+    let app = TestApp::spawn().await;
+    let token = app.register("tagger").await;
+    let article = app
+        .create_article(&token, "Sorted", &["angular", "React", "b-c", "bc", "Ä"])
+        .await;
+    let expected = json!(["React", "angular", "b-c", "bc", "Ä"]);
+    assert_eq!(article["tagList"], expected);
+    let listed = app.rest("GET", "/api/articles", None, None).await;
+    assert_eq!(listed.body["articles"][0]["tagList"], expected);
+}

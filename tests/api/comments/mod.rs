@@ -1,3 +1,5 @@
 //! Comments on articles: add, list, delete.
 
+mod graphql;
+mod parity;
 mod rest;

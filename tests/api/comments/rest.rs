@@ -207,3 +207,33 @@ async fn blank_or_malformed_comments_are_refused() {
     assert_eq!(errors(&blank), json!({"body": ["can't be blank"]}));
     assert_eq!(app.row_counts().await[2], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_envelope_still_checks_the_article_first() {
+    let app = TestApp::spawn().await;
+    let author = app.register("author").await;
+    let other = app.register("other").await;
+    app.create_article(&author, "Owned", &[]).await;
+    let unknown = app
+        .rest(
+            "POST",
+            "/api/articles/nope/comments",
+            Some(&author),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(errors(&unknown), json!({"article": ["not found"]}));
+    let blank = app
+        .rest(
+            "POST",
+            "/api/articles/owned/comments",
+            Some(&author),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(errors(&blank), json!({"body": ["can't be blank"]}));
+    let foreign = app
+        .rest("PUT", "/api/articles/owned", Some(&other), Some(json!({})))
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+}

@@ -1,40 +1,12 @@
-//! Request-level failures in each interface's own terms: GraphQL answers every malformed HTTP
-//! request with `{"errors":[{"message", "extensions":{"code":"BAD_REQUEST"}}]}` as JSON, and no
-//! REST or GraphQL message names one of the server's internal (Rust) types.
+//! Request-level failures in GraphQL's own terms: GraphQL answers every malformed HTTP request
+//! with `{"errors":[{"message", "extensions":{"code":"BAD_REQUEST"}}]}` as JSON, and no message
+//! names one of the server's internal (Rust) types (REST's side: `rest/request_errors.rs`).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{MAX_BODY_BYTES, Response, TestApp};
-
-/// Words that only the server's source code knows.
-fn names_an_internal_type(message: &str) -> bool {
-    [
-        "struct",
-        "enum",
-        "Body",
-        "Envelope",
-        "Input",
-        "BatchRequest",
-        "InvalidRequest",
-        "Error(",
-        "i32",
-        "i64",
-        "u32",
-        "u64",
-        "usize",
-        "Option",
-        "Vec<",
-        "`String`",
-        "`str`",
-        "::",
-        "untagged",
-        "serde",
-    ]
-    .iter()
-    .any(|word| message.contains(word))
-}
+use crate::harness::{MAX_BODY_BYTES, Response, TestApp, error_of, names_an_internal_type};
 
 fn graphql_post(content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
     let mut request = Request::post("/graphql");
@@ -244,66 +216,6 @@ async fn a_document_over_the_size_limit_in_a_body_under_the_body_limit_is_bad_re
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn no_rest_message_names_an_internal_type() {
-    let app = TestApp::spawn().await;
-    let token = app.register("typed").await;
-    app.create_article(&token, "Typed", &[]).await;
-    let hostile = [
-        json!(5),
-        json!("text"),
-        json!([1]),
-        json!({"user": 5}),
-        json!({"user": []}),
-        json!({"user": {"email": {}, "password": [], "username": 1.5, "bio": true, "image": 7}}),
-        json!({"article": 5}),
-        json!({"article": {"title": [], "tagList": {"a": 1}}}),
-        json!({"article": {"title": "t", "description": "d", "body": "b", "tagList": [null]}}),
-        json!({"comment": "text"}),
-        json!({"comment": {"body": 99999999999_i64}}),
-    ];
-    let routes = [
-        ("POST", "/api/users"),
-        ("POST", "/api/users/login"),
-        ("PUT", "/api/user"),
-        ("POST", "/api/articles"),
-        ("PUT", "/api/articles/typed"),
-        ("POST", "/api/articles/typed/comments"),
-    ];
-    for (method, path) in routes {
-        for body in &hostile {
-            let response = app
-                .rest(method, path, Some(&token), Some(body.clone()))
-                .await;
-            assert!(
-                response.status.is_client_error(),
-                "{method} {path} {body}: {}",
-                response.status
-            );
-            for message in response.body["errors"]
-                .as_object()
-                .expect("the RealWorld error shape")
-                .values()
-                .flat_map(|messages| messages.as_array().unwrap())
-            {
-                let message = message.as_str().unwrap();
-                assert!(
-                    !names_an_internal_type(message),
-                    "{method} {path} {body}: {message}"
-                );
-            }
-        }
-    }
-    // The issue's own example: a login body of the wrong type.
-    let response = app
-        .rest("POST", "/api/users/login", None, Some(json!({"user": 5})))
-        .await;
-    assert_eq!(
-        response.body,
-        json!({"errors": {"user": ["must be an object (not a number)"]}})
-    );
-}
-
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
@@ -315,96 +227,34 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// The status and the RealWorld error messages of a REST request, without reading the body of
-/// an answer that is not an error (an event stream never ends).
-async fn rest_refusal(
-    app: &TestApp,
-    method: &str,
-    uri: &str,
-    token: &str,
-) -> (StatusCode, Vec<String>) {
-    use tower::ServiceExt as _;
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Token {token}"))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    if !status.is_client_error() {
-        return (status, Vec::new());
-    }
-    use http_body_util::BodyExt as _;
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-        panic!(
-            "{method} {uri}: not JSON: {}",
-            String::from_utf8_lossy(&bytes)
-        )
-    });
-    let messages = body["errors"]
-        .as_object()
-        .unwrap_or_else(|| panic!("{method} {uri}: not the RealWorld error shape: {body}"))
-        .iter()
-        .flat_map(|(key, messages)| {
-            messages
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |message| format!("{key} {}", message.as_str().unwrap()))
-        })
-        .collect();
-    (status, messages)
-}
-
 #[tokio::test(flavor = "multi_thread")]
-async fn no_rest_query_string_or_path_message_names_an_internal_type() {
+async fn graphql_answers_an_oversized_body_and_a_bad_first_in_graphql_terms() {
     let app = TestApp::spawn().await;
-    let token = app.register("queried").await;
-    app.create_article(&token, "Queried", &[]).await;
-    let refused = [
-        ("GET", "/api/articles?limit=abc"),
-        ("GET", "/api/articles?offset=-1"),
-        ("GET", "/api/articles?limit=1.5"),
-        ("GET", "/api/articles?limit=99999999999999999999"),
-        ("GET", "/api/articles?offset=abc&limit=0"),
-        ("GET", "/api/articles/feed?limit=abc"),
-        ("GET", "/api/articles/feed?offset=-1"),
-        ("GET", "/api/profiles/%FF"),
-        ("GET", "/api/articles/%C3%28"),
-        ("GET", "/api/articles/%FF/comments"),
-        ("DELETE", "/api/articles/queried/comments/abc"),
-        ("DELETE", "/api/articles/queried/comments/-1"),
-        (
-            "DELETE",
-            "/api/articles/queried/comments/99999999999999999999",
-        ),
-        ("DELETE", "/api/articles/queried/comments/%FF"),
-    ];
-    for (method, uri) in refused {
-        let (status, messages) = rest_refusal(&app, method, uri, &token).await;
-        assert!(status.is_client_error(), "{method} {uri}: {status}");
-        assert!(!messages.is_empty(), "{method} {uri}");
-        for message in &messages {
-            eprintln!("{method} {uri}: {status} {message}");
-            assert!(
-                !names_an_internal_type(message) && !message.contains("deserialize"),
-                "{method} {uri}: {message}"
-            );
-        }
-    }
-    // Brackets and unknown parameters are ignored, as by most servers, not refused.
-    for uri in ["/api/articles?tag[]=x", "/api/articles?limit=5&unknown=1"] {
-        let (status, _) = rest_refusal(&app, "GET", uri, &token).await;
-        assert_eq!(status, StatusCode::OK, "{uri}");
-    }
-    // A filter given twice counts once (the last), on the list and on its event stream alike.
-    let (status, _) = rest_refusal(&app, "GET", "/api/articles?tag=a&tag=b", &token).await;
-    assert_eq!(status, StatusCode::OK);
-    for query in ["tag[]=x", "tag=a&tag=b", "author=a&author=b&unknown=1"] {
-        let uri = format!("/api/articles/events?{query}");
-        let (status, _) = rest_refusal(&app, "GET", &uri, &token).await;
-        assert_eq!(status, StatusCode::OK, "{uri}");
-    }
+    let query = format!("{{ tags }} # {}", "x".repeat(MAX_BODY_BYTES));
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{:?}",
+        response.body
+    );
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE"
+    );
+
+    let token = app.register("author").await;
+    app.create_article(&token, "Mine", &[]).await;
+    let zero = app
+        .graphql(
+            "{ profile(username: \"author\") { articles(first: 0) { slug } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_of(&zero).0, "VALIDATION_FAILED");
 }

@@ -6,8 +6,7 @@
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
-use crate::users::graphql::error_of;
+use crate::harness::{TestApp, error_of};
 
 const PAGE: usize = 4;
 
@@ -395,4 +394,17 @@ async fn a_string_that_is_not_a_cursor_is_a_validation_error() {
     assert_eq!(code, "VALIDATION_FAILED", "{both}");
     assert!(fields.get("offset").is_some(), "{both}");
     assert_eq!(app.row_counts().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_graphql_cursor_is_a_validation_error() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .graphql(
+            "{ articles(after: \"9223372036854775807\") { totalCount } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(error_of(&response).0, "VALIDATION_FAILED");
 }

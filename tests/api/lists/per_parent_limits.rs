@@ -7,9 +7,8 @@ use conduit::service::articles::ArticleQueries as _;
 use conduit::service::comments::CommentQueries as _;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, error_of};
 use crate::lists::rest::slugs;
-use crate::users::graphql::error_of;
 
 /// The ids of these users, in the same order.
 async fn user_ids(app: &TestApp, names: &[&str]) -> Vec<i32> {

@@ -215,3 +215,14 @@ async fn tags_list_every_tag_in_use_most_used_first() {
     let tags = app.rest("GET", "/api/tags", None, None).await;
     assert_eq!(tags.body["tags"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_filters_mean_no_filter() {
+    let app = TestApp::spawn().await;
+    let token = app.register("writer").await;
+    app.create_article(&token, "One", &["x"]).await;
+    let response = app
+        .rest("GET", "/api/articles?tag=&author=&favorited=", None, None)
+        .await;
+    assert_eq!(response.body["articlesCount"], 1);
+}

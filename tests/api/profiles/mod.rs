@@ -1,3 +1,5 @@
 //! Profiles and follows.
 
+mod graphql;
+mod parity;
 mod rest;

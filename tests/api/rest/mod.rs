@@ -1,5 +1,5 @@
 //! The REST API as a whole: the OpenAPI document, trailing slashes, request errors.
 
-mod edge_cases;
 mod openapi;
+mod request_errors;
 mod trailing_slashes;

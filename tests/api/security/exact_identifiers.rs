@@ -10,8 +10,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, registration};
-use crate::users::graphql::error_of;
+use crate::harness::{TestApp, error_of, registration};
 
 /// `é` as one code point (NFC) and as `e` + combining acute accent (NFD).
 const CAFE_COMPOSED: &str = "caf\u{e9}";

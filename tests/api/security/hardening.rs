@@ -9,8 +9,7 @@ use conduit::rest::openapi::DOCS_CONTENT_SECURITY_POLICY;
 use conduit::security_headers::HTML_CONTENT_SECURITY_POLICY;
 use serde_json::{Value, json};
 
-use crate::harness::{SECRET, TestApp, registration};
-use crate::users::graphql::error_of;
+use crate::harness::{SECRET, TestApp, error_of, registration};
 
 async fn get(app: &TestApp, path: &str) -> crate::harness::Response {
     app.send(Request::get(path).body(Body::empty()).unwrap())

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use conduit::auth::TokenKeys;
 use serde_json::{Value, json};
 
-use crate::harness::{MAX_BODY_BYTES, SECRET, TestApp, errors, registration};
+use crate::harness::{MAX_BODY_BYTES, SECRET, TestApp, error_of, errors, registration};
 
 fn raw_post(path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
     let mut request = Request::post(path);
@@ -337,4 +337,60 @@ async fn a_database_outage_is_503_not_a_crash() {
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_email_that_grows_when_lower_cased_is_checked_at_its_stored_length() {
+    let app = TestApp::spawn().await;
+    // 'İ' lower-cases to two characters: 200 of them make 400, over the 255 limit.
+    let email = format!("{}@example.com", "İ".repeat(200));
+    let mut body = registration("dotted");
+    body["user"]["email"] = json!(email);
+    let response = app.rest("POST", "/api/users", None, Some(body)).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        errors(&response),
+        json!({"email": ["is too long (maximum is 255 characters)"]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_of_a_deleted_user_is_401_on_every_route() {
+    let app = TestApp::spawn().await;
+    let author = app.register("author").await;
+    let ghost = app.register("ghost").await;
+    app.create_article(&author, "Still Here", &[]).await;
+    app.delete_user("ghost").await;
+    let before = app.row_counts().await;
+    let routes = [
+        ("POST", "/api/profiles/author/follow", None),
+        ("POST", "/api/articles/still-here/favorite", None),
+        (
+            "POST",
+            "/api/articles",
+            Some(json!({"article": {"title": "t", "description": "d", "body": "b"}})),
+        ),
+        (
+            "POST",
+            "/api/articles/still-here/comments",
+            Some(json!({"comment": {"body": "boo"}})),
+        ),
+        ("GET", "/api/articles", None),
+        ("GET", "/api/articles/feed", None),
+        ("GET", "/api/user", None),
+    ];
+    for (method, path, body) in routes {
+        let response = app.rest(method, path, Some(&ghost), body).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(
+            errors(&response),
+            json!({"token": ["is invalid"]}),
+            "{method} {path}"
+        );
+    }
+    let graphql = app
+        .graphql("{ articles { totalCount } }", json!({}), Some(&ghost))
+        .await;
+    assert_eq!(error_of(&graphql).0, "UNAUTHENTICATED");
+    assert_eq!(app.row_counts().await, before);
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, error_of};
 
 pub const REGISTER: &str = "mutation($input: RegisterInput!) {
     register(input: $input) { token viewer { username email bio image } } }";
@@ -12,18 +12,6 @@ pub const LOGIN: &str = "mutation($input: LoginInput!) {
 pub const UPDATE: &str = "mutation($input: UpdateViewerInput!) {
     updateViewer(input: $input) { token viewer { username email bio image } } }";
 pub const VIEWER: &str = "{ viewer { username email bio image } }";
-
-/// The first error's code and field map.
-pub fn error_of(response: &Value) -> (String, Value) {
-    let error = &response["errors"][0];
-    (
-        error["extensions"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        error["extensions"]["errors"].clone(),
-    )
-}
 
 fn credentials(name: &str) -> Value {
     json!({"username": name, "email": format!("{name}@example.com"), "password": format!("password-of-{name}")})

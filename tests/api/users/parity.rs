@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::harness::{TestApp, errors, registration};
-use crate::users::graphql::{LOGIN, REGISTER, UPDATE, VIEWER, error_of};
+use crate::harness::{TestApp, error_of, errors, registration};
+use crate::users::graphql::{LOGIN, REGISTER, UPDATE, VIEWER};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_user_data_through_both_interfaces() {

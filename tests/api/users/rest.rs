@@ -443,3 +443,24 @@ async fn readiness_reports_a_reachable_database() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.body, json!({"status": "ready"}));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_username_that_mentions_email_is_reported_as_the_username() {
+    let app = TestApp::spawn().await;
+    let mut first = registration("my_email_name");
+    first["user"]["email"] = json!("first@example.com");
+    assert_eq!(
+        app.rest("POST", "/api/users", None, Some(first))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let mut second = registration("my_email_name");
+    second["user"]["email"] = json!("second@example.com");
+    let response = app.rest("POST", "/api/users", None, Some(second)).await;
+    assert_eq!(response.status, StatusCode::CONFLICT);
+    assert_eq!(
+        errors(&response),
+        json!({"username": ["has already been taken"]})
+    );
+}

@@ -6,8 +6,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, errors};
-use crate::users::graphql::{LOGIN, UPDATE, error_of};
+use crate::harness::{TestApp, error_of, errors};
+use crate::users::graphql::{LOGIN, UPDATE};
 
 /// The two ways to update the viewer; each test runs through both.
 #[derive(Clone, Copy, Debug)]
