@@ -48,7 +48,7 @@ pub fn codes(response: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hundred_aliased_logins_hash_at_most_once() {
-    // The attack: 99 wrong guesses and the right password in one request. The alias
+    // The attack: 99 wrong guesses and the right password in one request. The alias
     // limit refuses it whole; with that limit lifted the credential rule still holds.
     let app = TestApp::spawn_with(|config| {
         config.graphql_limits.max_aliases = 1_000;

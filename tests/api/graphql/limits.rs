@@ -1,5 +1,6 @@
-//! GraphQL cost before work: the attack documents of issue 9 are refused before any statement
-//! runs (even the token check), with a BAD_REQUEST error that names the limit, in milliseconds.
+//! GraphQL cost before work: documents built to make the server work hard (fragments that expand
+//! to millions of fields, a thousand aliases, hundreds of 100-article lists) are refused before
+//! any statement runs (even the token check), with a BAD_REQUEST error that names the limit, in milliseconds.
 
 use std::time::Instant;
 

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::harness::TestApp;
 
-/// How long a replica may take to hear of another's write (the bound).
+/// How long a replica may take to hear of another's write.
 const ACROSS: Duration = Duration::from_secs(1);
 
 static NEXT_CHANNEL: AtomicUsize = AtomicUsize::new(0);

@@ -1,6 +1,6 @@
 //! The real binary's memory through a storm of logins: each argon2 hash holds 19 MiB, and with
 //! glibc's malloc on whatever blocking thread was free, 64 concurrent logins left the server at
-//! 300–550 MiB for good (issue 8). The hashes now run on a few threads of their own and the
+//! 300–550 MiB for good. The hashes now run on a few threads of their own and the
 //! server allocates with mimalloc, so the peak stays bounded whatever the size of the storm.
 
 use std::time::Duration;
@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::harness::TestDatabase;
 use crate::operations::binary::start;
 
-/// The issue's bound for the whole benchmark, logins included.
+/// The bound on peak memory through the whole storm, logins included.
 const PEAK_LIMIT_MIB: u64 = 100;
 const CONCURRENT_LOGINS: usize = 64;
 

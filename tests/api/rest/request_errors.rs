@@ -162,7 +162,7 @@ async fn no_rest_message_names_an_internal_type() {
             }
         }
     }
-    // The issue's own example: a login body of the wrong type.
+    // A login body of the wrong type, as a client that forgot the envelope's shape sends it.
     let response = app
         .rest("POST", "/api/users/login", None, Some(json!({"user": 5})))
         .await;

@@ -1,7 +1,7 @@
-//! Exact identifiers on every backend (issue 9, item 7): usernames, slugs, tag names and emails
-//! compare byte for byte after the normalisation the service applies (usernames and tags are
-//! trimmed when stored, emails trimmed and lower-cased on registration and login, lookups by
-//! username, slug or tag are taken as sent). A trailing or leading space, another case or the
+//! Exact identifiers on every backend: usernames, slugs, tag names and emails compare byte for
+//! byte after the normalisation the service applies (usernames and tags are trimmed when stored,
+//! emails trimmed and lower-cased on registration and login, lookups by username, slug or tag
+//! are taken as sent). A trailing or leading space, another case or the
 //! other Unicode normalisation form (é as U+00E9 or as e + U+0301) is another identifier — on
 //! MySQL/MariaDB too, where a PAD SPACE collation once made `alice ` find `alice`. Run these
 //! with `CONDUIT_TEST_DATABASE_URL` for PostgreSQL and MariaDB; each check goes through REST

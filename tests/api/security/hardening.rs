@@ -1,6 +1,6 @@
-//! The smaller holes of issue 9: browser-protecting headers, answers with tokens kept out of
-//! caches, client request ids bounded, tokens not valid yet refused, and production examples
-//! without GraphiQL or introspection — each through both interfaces where it applies.
+//! Hardening: browser-protecting headers, answers with tokens kept out of caches, client request
+//! ids bounded, tokens not valid yet refused, and production examples without GraphiQL or
+//! introspection — each through both interfaces where it applies.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,6 +1,6 @@
-//! `image` is an absolute http(s) URL (issue 9, item 9): frontends put it into `<img src>` and
-//! links, so every other scheme and relative references are 422 with a message that says what
-//! is allowed, through REST and GraphQL alike, and change nothing. `""` and `null` clear it.
+//! `image` is an absolute http(s) URL: frontends put it into `<img src>` and links, so every
+//! other scheme and relative references are 422 with a message that says what is allowed,
+//! through REST and GraphQL alike, and change nothing. `""` and `null` clear it.
 
 use serde_json::json;
 

@@ -1,7 +1,7 @@
-//! Settings forms (issue 9, item 2): a frontend that sends the whole form on every save, with an
-//! empty password box, changes only what was edited; an update that changes nothing (no field,
-//! or only an empty password, as the official conformance suite sends) is 422. Every case runs
-//! through REST and GraphQL, which must agree.
+//! Settings forms: a frontend that sends the whole form on every save, with an empty password
+//! box, changes only what was edited; an update that changes nothing (no field, or only an
+//! empty password, as the official conformance suite sends) is 422. Every case runs through
+//! REST and GraphQL, which must agree.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
