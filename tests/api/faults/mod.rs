@@ -1,5 +1,5 @@
 //! Database faults: lost, paused, locked or unwritable is 503, and service resumes.
 
 pub mod outages;
-pub mod proxy;
+mod proxy;
 pub mod time_limits;

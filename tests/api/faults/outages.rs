@@ -423,7 +423,7 @@ async fn an_outage_is_logged_once_with_its_cause_and_its_end_once() {
     let mut proxy = Proxy::start(server).await;
     let url = DatabaseUrl::parse(&database.url).expect("test database URL");
     let proxied = through(&url, proxy.address());
-    let mut child = crate::operations::binary::command(&database)
+    let mut child = crate::harness::binary::command(&database)
         .env("DATABASE_URL", proxied.connection_string())
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
@@ -454,7 +454,7 @@ async fn an_outage_is_logged_once_with_its_cause_and_its_end_once() {
     let base = tokio::task::spawn_blocking(move || found.recv_timeout(Duration::from_secs(60)))
         .await
         .unwrap();
-    let server = crate::operations::binary::Server {
+    let server = crate::harness::binary::Server {
         child,
         base: base.expect("the server prints its address within a minute"),
     };

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 use crate::faults::outages::skipped;
 use crate::faults::time_limits::LockHolder;
 use crate::harness::TestDatabase;
-use crate::operations::binary::start_with;
+use crate::harness::binary::start_with;
 
 /// The sum of every series of the metric `name` in the server's `/metrics`.
 async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {

@@ -4,5 +4,5 @@ mod cursors;
 mod graphql;
 mod parity;
 mod per_parent_limits;
-pub mod rest;
+mod rest;
 mod statement_counts;

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::harness::TestDatabase;
+use crate::harness::binary::start_with;
+use crate::harness::client::{publish, register};
 use crate::live::server_sent_events::EventStream;
-use crate::live::subscriptions::{GraphqlSocket, LEGACY_WS, TRANSPORT_WS, publish, register};
-use crate::operations::binary::start_with;
+use crate::live::subscriptions::{GraphqlSocket, LEGACY_WS, TRANSPORT_WS};
 
 const PUBLISHED: &str = "subscription { articlePublished { title } }";
 

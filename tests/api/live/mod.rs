@@ -5,3 +5,4 @@ mod limits;
 mod replicas;
 pub mod server_sent_events;
 pub mod subscriptions;
+mod world;

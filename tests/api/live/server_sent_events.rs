@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::TestDatabase;
-use crate::live::subscriptions::{call, comment, publish, register};
-use crate::operations::binary::{Server, start};
+use crate::harness::client::{call, comment, publish, send};
+use crate::live::world::World;
 
 /// How long a test waits for an event that must come.
 const DELIVERY: Duration = Duration::from_secs(5);
@@ -146,14 +145,6 @@ fn parse(block: &str) -> (Option<ServerEvent>, Option<u64>) {
     (Some(event), retry)
 }
 
-struct World {
-    server: Server,
-    _database: TestDatabase,
-    alice: String,
-    bob: String,
-    slug: String,
-}
-
 impl World {
     fn comments_url(&self) -> String {
         format!(
@@ -163,28 +154,18 @@ impl World {
     }
 }
 
-/// The binary, with alice (who wrote the article `slug`) and bob, who follows her.
+/// The [`World`] of the live tests, in which bob follows alice.
 async fn world() -> World {
-    let database = TestDatabase::create().await;
-    let server = start(&database);
-    let alice = register(&server.base, "alice").await;
-    let bob = register(&server.base, "bob").await;
+    let world = World::new().await;
     call(
-        &server.base,
+        &world.server.base,
         "POST",
         "/api/profiles/alice/follow",
-        &bob,
+        &world.bob,
         None,
     )
     .await;
-    let slug = publish(&server.base, &alice, "Live", &["rust"]).await;
-    World {
-        server,
-        _database: database,
-        alice,
-        bob,
-        slug,
-    }
+    world
 }
 
 /// The comment as `GET …/comments` shows it to `token`'s user.
@@ -212,19 +193,11 @@ async fn comments_from_both_interfaces_and_deletions_reach_the_stream() {
     assert_eq!(event.data, expected);
     assert_eq!(event.data["comment"]["author"]["following"], true);
 
-    let added = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .header("authorization", format!("Token {}", world.alice))
-        .json(&json!({
-            "query": "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } } }",
-            "variables": { "input": { "slug": world.slug, "body": "over GraphQL" } },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let addition = json!({
+        "query": "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } } }",
+        "variables": { "input": { "slug": world.slug, "body": "over GraphQL" } },
+    });
+    let added = call(base, "POST", "/graphql", &world.alice, Some(addition)).await;
     let id = &added["data"]["addComment"]["comment"]["id"];
     let event = stream.next().await;
     assert_eq!(
@@ -235,14 +208,9 @@ async fn comments_from_both_interfaces_and_deletions_reach_the_stream() {
 
     // A refused write (blank body) sends nothing; comments elsewhere are not this stream's.
     let path = format!("/api/articles/{}/comments", world.slug);
-    let refused = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .header("authorization", format!("Token {}", world.alice))
-        .json(&json!({ "comment": { "body": "" } }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 422);
+    let blank = json!({ "comment": { "body": "" } });
+    let (status, _) = send(base, "POST", &path, Some(&world.alice), Some(blank)).await;
+    assert_eq!(status, 422);
     let other = publish(base, &world.alice, "Elsewhere", &[]).await;
     comment(base, &world.alice, &other, "not here").await;
     stream.expect_silence().await;

@@ -13,7 +13,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::harness::TestDatabase;
-use crate::operations::binary::{Server, start};
+use crate::harness::binary::start;
+use crate::harness::client::{call, comment, publish, register, send};
+use crate::live::world::World;
 
 /// The newer protocol (graphql-ws library, GraphiQL) and the older one (Apollo's
 /// subscriptions-transport-ws), by their `Sec-WebSocket-Protocol` names.
@@ -195,76 +197,12 @@ pub async fn wait_for_subscribers(base: &str, count: i64) {
     panic!("expected {count} live subscribers, the server reports {current:?}");
 }
 
-pub async fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
-    let client = reqwest::Client::new();
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = client
-        .request(method, format!("{base}{path}"))
-        .header("authorization", format!("Token {token}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-pub async fn register(base: &str, name: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/users"))
-        .json(&crate::harness::registration(name))
-        .send()
-        .await
-        .expect("register");
-    let body: Value = response.json().await.unwrap();
-    body["user"]["token"].as_str().unwrap().to_owned()
-}
-
-pub async fn publish(base: &str, token: &str, title: &str, tags: &[&str]) -> String {
-    let article = json!({ "article": {
-        "title": title, "description": "d", "body": "b", "tagList": tags } });
-    let body = call(base, "POST", "/api/articles", token, Some(article)).await;
-    body["article"]["slug"].as_str().unwrap().to_owned()
-}
-
-pub async fn comment(base: &str, token: &str, slug: &str, text: &str) -> Value {
-    let body = json!({ "comment": { "body": text } });
-    let path = format!("/api/articles/{slug}/comments");
-    call(base, "POST", &path, token, Some(body)).await["comment"].clone()
-}
-
-struct World {
-    server: Server,
-    _database: TestDatabase,
-    alice: String,
-    bob: String,
-    slug: String,
-}
-
-/// The binary, with alice (who wrote the article `slug`) and bob.
-async fn world() -> World {
-    let database = TestDatabase::create().await;
-    let server = start(&database);
-    let alice = register(&server.base, "alice").await;
-    let bob = register(&server.base, "bob").await;
-    let slug = publish(&server.base, &alice, "Live", &["rust"]).await;
-    World {
-        server,
-        _database: database,
-        alice,
-        bob,
-        slug,
-    }
-}
-
 const COMMENT_ADDED: &str = "subscription($slug: String!) {
     commentAdded(slug: $slug) { id body author { username viewerIsFollowing } } }";
 
 #[tokio::test]
 async fn comments_reach_subscribers_of_both_protocols_once_committed() {
-    let world = world().await;
+    let world = World::new().await;
     let base = &world.server.base;
     let mut modern = GraphqlSocket::connect(base, TRANSPORT_WS, Some(&world.bob)).await;
     let mut legacy = GraphqlSocket::connect(base, LEGACY_WS, None).await;
@@ -278,14 +216,9 @@ async fn comments_reach_subscribers_of_both_protocols_once_committed() {
 
     // A refused write (blank body) announces nothing; the committed one after it does.
     let path = format!("/api/articles/{}/comments", world.slug);
-    let refused = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .header("authorization", format!("Token {}", world.alice))
-        .json(&json!({ "comment": { "body": "" } }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 422);
+    let blank = json!({ "comment": { "body": "" } });
+    let (status, _) = send(base, "POST", &path, Some(&world.alice), Some(blank)).await;
+    assert_eq!(status, 422);
     let posted = comment(base, &world.alice, &world.slug, "first!").await;
 
     for socket in [&mut modern, &mut legacy] {
@@ -307,7 +240,7 @@ async fn comments_reach_subscribers_of_both_protocols_once_committed() {
 
 #[tokio::test]
 async fn deletions_updates_and_publications_are_announced_with_filters() {
-    let world = world().await;
+    let world = World::new().await;
     let base = &world.server.base;
     let mut socket = GraphqlSocket::connect(base, TRANSPORT_WS, Some(&world.bob)).await;
     socket
@@ -336,19 +269,11 @@ async fn deletions_updates_and_publications_are_announced_with_filters() {
 
     let posted = comment(base, &world.alice, &world.slug, "to be deleted").await;
     // Deleted through GraphQL: the same service, the same event.
-    let deleted = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .header("authorization", format!("Token {}", world.alice))
-        .json(&json!({
-            "query": "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) { deletedId } }",
-            "variables": { "input": { "slug": world.slug, "id": posted["id"].to_string() } },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let deletion = json!({
+        "query": "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) { deletedId } }",
+        "variables": { "input": { "slug": world.slug, "id": posted["id"].to_string() } },
+    });
+    let deleted = call(base, "POST", "/graphql", &world.alice, Some(deletion)).await;
     assert!(deleted.get("errors").is_none(), "{deleted}");
     let payload = socket.next("deleted").await;
     assert_eq!(
@@ -386,7 +311,7 @@ async fn deletions_updates_and_publications_are_announced_with_filters() {
 
 #[tokio::test]
 async fn the_feed_subscription_follows_the_people_the_viewer_follows() {
-    let world = world().await;
+    let world = World::new().await;
     let base = &world.server.base;
     let carol = register(base, "carol").await;
     call(base, "POST", "/api/profiles/alice/follow", &world.bob, None).await;
@@ -447,7 +372,7 @@ async fn a_bad_token_in_connection_init_closes_with_4403_in_both_protocols() {
 
 #[tokio::test]
 async fn subscriptions_pass_the_document_limits_and_name_unknown_articles() {
-    let world = world().await;
+    let world = World::new().await;
     let base = &world.server.base;
     let mut socket = GraphqlSocket::connect(base, TRANSPORT_WS, None).await;
     socket

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::harness::TestDatabase;
-use crate::operations::binary::start;
+use crate::harness::binary::start;
 
 /// The bound on peak memory through the whole storm, logins included.
 const PEAK_LIMIT_MIB: u64 = 100;

@@ -10,8 +10,8 @@ use diesel::{ExpressionMethods as _, QueryDsl as _};
 use diesel_async::RunQueryDsl as _;
 use serde_json::json;
 
+use crate::harness::binary::conduit_binary;
 use crate::harness::{SECRET, TestApp};
-use crate::operations::binary::conduit_binary;
 use crate::operations::races::assert_counters_match_rows;
 
 fn conduit_check(app: &TestApp, repair: bool) -> (bool, String) {

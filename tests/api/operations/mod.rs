@@ -1,13 +1,13 @@
 //! Running Conduit: the binary, its subcommands, shutdown, logs, metrics, resources.
 
-pub mod binary;
+mod binary;
 mod bounded_memory;
 mod check;
 mod metrics;
 mod migrations;
 mod pool_checkouts;
 mod postgres_tls;
-pub mod races;
+mod races;
 mod request_logs;
 mod seed;
 mod shutdown;

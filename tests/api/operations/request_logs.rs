@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::harness::TestDatabase;
-use crate::operations::binary::command;
+use crate::harness::binary::command;
 
 /// The binary logging requests (`RUST_LOG=info`), with everything it writes to stdout kept.
 struct LoggingServer {

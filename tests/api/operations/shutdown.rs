@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
 
-use crate::harness::{TestApp, TestDatabase};
+use crate::harness::binary::{Server, start_with};
+use crate::harness::{TestApp, TestDatabase, client};
 use crate::live::server_sent_events::EventStream;
 use crate::live::subscriptions::{self, GraphqlSocket, TRANSPORT_WS};
-use crate::operations::binary::{Server, start_with};
 
 const KEEP_ALIVE_CLIENTS: usize = 4;
 const ONE_SHOT_CLIENTS: usize = 4;
@@ -363,8 +363,8 @@ async fn shutdown_ends_live_connections_so_that_clients_reconnect_elsewhere() {
             ("SHUTDOWN_GRACE_SECS", grace.as_str()),
         ],
     );
-    let token = subscriptions::register(&server.base, "listener").await;
-    let slug = subscriptions::publish(&server.base, &token, "Live", &[]).await;
+    let token = client::register(&server.base, "listener").await;
+    let slug = client::publish(&server.base, &token, "Live", &[]).await;
     let comments = format!("{}/api/articles/{slug}/comments/events", server.base);
     let mut stream = EventStream::open(&comments, None, None).await;
     let mut socket = GraphqlSocket::connect(&server.base, TRANSPORT_WS, None).await;

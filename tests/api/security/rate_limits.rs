@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use conduit::rate_limit::{RateLimitSettings, TrustedProxies};
 use serde_json::{Value, json};
 
-use crate::harness::{Response, TestApp};
+use crate::harness::{Response, TestApp, assert_graphql_rate_limited, assert_rest_rate_limited};
 
 /// An app with these credential limits (0 = off) and trusted proxies.
 async fn app_with(per_address: u32, per_account: u32, trusted: &str) -> TestApp {
@@ -69,39 +69,10 @@ fn graphql_code(response: &Response) -> &str {
         .unwrap_or("")
 }
 
-fn assert_rest_limited(response: &Response) {
-    assert_eq!(
-        response.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{:?}",
-        response.body
-    );
-    let retry_after: u64 = response.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
-    let message = response.body["errors"]["request"][0].as_str().unwrap();
-    assert_eq!(
-        message,
-        format!("too many requests, retry in {retry_after} seconds")
-    );
-}
-
+/// GraphQL answers a spent budget with 200 and the refusal as its error.
 fn assert_graphql_limited(response: &Response) {
     assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(
-        graphql_code(response),
-        "RATE_LIMITED",
-        "{:?}",
-        response.body
-    );
-    let retry_after = response.body["errors"][0]["extensions"]["retryAfter"]
-        .as_u64()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "retryAfter {retry_after}");
-    assert!(response.body["data"].is_null(), "{:?}", response.body);
+    assert_graphql_rate_limited(&response.body);
 }
 
 const VICTIM: &str = "victim@example.com";
@@ -129,11 +100,11 @@ async fn a_password_guesser_hashes_no_more_than_its_budget_over_both_interfaces(
     // Everything after is refused before any hashing, on either interface, even the right
     // password, for any account.
     for i in 0..20 {
-        assert_rest_limited(&rest_login(&app, attacker, VICTIM, &format!("more-{i}")).await);
+        assert_rest_rate_limited(&rest_login(&app, attacker, VICTIM, &format!("more-{i}")).await);
         assert_graphql_limited(&graphql_login(&app, attacker, VICTIM, &format!("more-{i}")).await);
     }
-    assert_rest_limited(&rest_login(&app, attacker, VICTIM, RIGHT).await);
-    assert_rest_limited(&rest_login(&app, attacker, "other@example.com", "whatever-1").await);
+    assert_rest_rate_limited(&rest_login(&app, attacker, VICTIM, RIGHT).await);
+    assert_rest_rate_limited(&rest_login(&app, attacker, "other@example.com", "whatever-1").await);
     assert_eq!(app.state.passwords().computed() - before, 6);
     // Another address has its own budget.
     let response = rest_login(&app, "198.51.100.20", VICTIM, RIGHT).await;
@@ -155,7 +126,7 @@ async fn graphql_spends_the_budget_rest_leaves() {
     let response = rest_login(&app, client, VICTIM, RIGHT).await;
     assert_eq!(response.status, StatusCode::OK);
     let before = app.state.passwords().computed();
-    assert_rest_limited(&rest_login(&app, client, VICTIM, RIGHT).await);
+    assert_rest_rate_limited(&rest_login(&app, client, VICTIM, RIGHT).await);
     assert_graphql_limited(&graphql_login(&app, client, VICTIM, RIGHT).await);
     assert_eq!(app.state.passwords().computed(), before);
 }
@@ -178,7 +149,7 @@ async fn an_account_has_one_budget_across_addresses() {
     // A botnet gains nothing: every further address is refused for this account.
     for i in 10..20 {
         let peer = format!("198.51.100.{i}");
-        assert_rest_limited(&rest_login(&app, &peer, VICTIM, "wrong-guess").await);
+        assert_rest_rate_limited(&rest_login(&app, &peer, VICTIM, "wrong-guess").await);
         assert_graphql_limited(&graphql_login(&app, &peer, VICTIM, RIGHT).await);
     }
     assert_eq!(app.state.passwords().computed() - before, 2);
@@ -211,13 +182,15 @@ async fn registrations_spend_the_same_budget_and_a_refused_one_writes_nothing() 
     );
     let users = app.user_count().await;
     let before = app.state.passwords().computed();
-    assert_rest_limited(&post_from(&app, client, &[], "/api/users", register("third")).await);
+    assert_rest_rate_limited(&post_from(&app, client, &[], "/api/users", register("third")).await);
     let third = json!({
         "query": "mutation { register(input: {username: \"third\", email: \"third@example.com\", password: \"password-3\"}) { token } }",
     });
     assert_graphql_limited(&post_from(&app, client, &[], "/graphql", third).await);
     // A login from the same address is refused too: one budget for credential attempts.
-    assert_rest_limited(&rest_login(&app, client, "first@example.com", "password-of-first").await);
+    assert_rest_rate_limited(
+        &rest_login(&app, client, "first@example.com", "password-of-first").await,
+    );
     assert_eq!(app.state.passwords().computed(), before);
     assert_eq!(app.user_count().await, users);
     // Invalid input is still answered as invalid.
@@ -242,15 +215,15 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
             StatusCode::UNAUTHORIZED
         );
     }
-    assert_rest_limited(&from("127.0.0.1", &["203.0.113.1"]).await);
+    assert_rest_rate_limited(&from("127.0.0.1", &["203.0.113.1"]).await);
     assert_eq!(
         from("127.0.0.1", &["203.0.113.2"]).await.status,
         StatusCode::UNAUTHORIZED
     );
     // Through two trusted hops, the right-most untrusted entry is the client: what the client
     // wrote on the left does not change who it is.
-    assert_rest_limited(&from("10.0.0.9", &["6.6.6.6, 203.0.113.1", "127.0.0.1"]).await);
-    assert_rest_limited(&from("127.0.0.1", &["1.2.3.4", "203.0.113.1"]).await);
+    assert_rest_rate_limited(&from("10.0.0.9", &["6.6.6.6, 203.0.113.1", "127.0.0.1"]).await);
+    assert_rest_rate_limited(&from("127.0.0.1", &["1.2.3.4", "203.0.113.1"]).await);
     // From an untrusted peer the header is ignored: a new "client" per request buys nothing.
     let untrusted = [
         "198.51.100.1",
@@ -320,7 +293,7 @@ async fn idle_keys_are_forgotten() {
 async fn the_binary_limits_by_tcp_peer_and_trusted_forwarded_for() {
     // The real server over real TCP: the peer address is the one the connection came from.
     let database = crate::harness::TestDatabase::create().await;
-    let server = crate::operations::binary::start_with(
+    let server = crate::harness::binary::start_with(
         &database,
         &[
             ("CREDENTIAL_ATTEMPTS_PER_ADDRESS", "2"),

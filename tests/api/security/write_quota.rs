@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, assert_graphql_rate_limited, assert_rest_rate_limited};
 
 async fn app_with_quota(writes_per_user: u32) -> TestApp {
     TestApp::spawn_with(|config| config.rate_limits.writes_per_user = writes_per_user).await
@@ -22,14 +22,6 @@ const CREATE_ARTICLE: &str =
     "mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { slug } } }";
 const ADD_COMMENT: &str =
     "mutation($input: AddCommentInput!) { addComment(input: $input) { comment { body } } }";
-
-fn assert_graphql_limited(response: &Value) {
-    let error = &response["errors"][0];
-    assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{response}");
-    let retry_after = error["extensions"]["retryAfter"].as_u64().unwrap();
-    assert!((1..=60).contains(&retry_after), "{response}");
-    assert!(response["data"].is_null(), "{response}");
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn articles_and_comments_share_one_quota_over_both_interfaces() {
@@ -81,22 +73,7 @@ async fn articles_and_comments_share_one_quota_over_both_interfaces() {
             Some(article("Third")),
         )
         .await;
-    assert_eq!(
-        response.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{:?}",
-        response.body
-    );
-    let retry_after: u64 = response.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert_eq!(
-        response.body["errors"]["request"][0],
-        format!("too many requests, retry in {retry_after} seconds")
-    );
+    assert_rest_rate_limited(&response);
     let response = app
         .rest(
             "POST",
@@ -105,13 +82,7 @@ async fn articles_and_comments_share_one_quota_over_both_interfaces() {
             Some(comment("three")),
         )
         .await;
-    assert_eq!(
-        response.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{:?}",
-        response.body
-    );
-    assert!(response.headers.contains_key("retry-after"));
+    assert_rest_rate_limited(&response);
     let response = app
         .graphql(
             CREATE_ARTICLE,
@@ -119,7 +90,7 @@ async fn articles_and_comments_share_one_quota_over_both_interfaces() {
             Some(&writer),
         )
         .await;
-    assert_graphql_limited(&response);
+    assert_graphql_rate_limited(&response);
     let response = app
         .graphql(
             ADD_COMMENT,
@@ -127,7 +98,7 @@ async fn articles_and_comments_share_one_quota_over_both_interfaces() {
             Some(&writer),
         )
         .await;
-    assert_graphql_limited(&response);
+    assert_graphql_rate_limited(&response);
     assert_eq!(app.row_counts().await, rows);
 
     // Another user has a quota of their own; reading and other writes are not counted.
@@ -199,12 +170,7 @@ async fn refused_input_spends_no_quota() {
             Some(article("Again")),
         )
         .await;
-    assert_eq!(
-        response.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{:?}",
-        response.body
-    );
+    assert_rest_rate_limited(&response);
     // A refused write is still validated first: bad input is 422, not 429.
     let blank = json!({"article": {"title": "", "description": "d", "body": "b"}});
     let response = app
