@@ -163,6 +163,83 @@ mod tests {
         }
     }
 
+    /// The one field an error names, and its message.
+    fn refusal(result: Result<Page, AppError>) -> (String, Vec<String>) {
+        let errors = result.expect_err("a refusal").field_errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors.into_iter().next().expect("one field")
+    }
+
+    #[test]
+    fn the_limit_takes_1_to_100_inclusive() {
+        assert_eq!(Page::new(Some(1), None).unwrap().limit, 1);
+        assert_eq!(Page::new(Some(MAX_LIMIT), None).unwrap().limit, 100);
+        for limit in [0, MAX_LIMIT + 1, i64::MIN, i64::MAX] {
+            assert_eq!(
+                refusal(Page::new(Some(limit), None)),
+                ("limit".to_owned(), vec![LIMIT_RULE.to_owned()]),
+                "{limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_offset_takes_0_to_a_billion_inclusive() {
+        assert_eq!(
+            Page::new(None, Some(MAX_OFFSET)).unwrap().start,
+            Start::Offset(1_000_000_000)
+        );
+        for offset in [-1, MAX_OFFSET + 1] {
+            assert_eq!(
+                refusal(Page::new(None, Some(offset))),
+                ("offset".to_owned(), vec![OFFSET_RULE.to_owned()]),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_limit_is_reported_before_a_bad_offset() {
+        assert_eq!(refusal(Page::parse(Some("0"), Some("-1"))).0, "limit");
+    }
+
+    #[test]
+    fn query_string_numbers_are_whole_decimal_numbers_trimmed_of_whitespace() {
+        assert_eq!(
+            Page::parse(Some(" 7 "), Some("\t3")).unwrap(),
+            Page {
+                limit: 7,
+                start: Start::Offset(3),
+            }
+        );
+        assert_eq!(Page::parse(Some("+7"), None).unwrap().limit, 7);
+        for limit in ["", " ", "7.0", "1e2", "-", "+", "0x10", "７"] {
+            assert_eq!(
+                refusal(Page::parse(Some(limit), None)).0,
+                "limit",
+                "{limit:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_keyset_page_checks_its_limit_and_starts_after_the_position() {
+        let position = Position {
+            created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0)
+                .unwrap()
+                .naive_utc(),
+            id: 7,
+        };
+        assert_eq!(
+            Page::after(None, position).unwrap(),
+            Page {
+                limit: DEFAULT_LIMIT,
+                start: Start::After(position),
+            }
+        );
+        assert_eq!(refusal(Page::after(Some(101), position)).0, "limit");
+    }
+
     #[test]
     fn a_nested_list_takes_1_to_its_maximum() {
         assert_eq!(AUTHOR_ARTICLES.check(1).unwrap(), 1);

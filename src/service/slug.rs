@@ -64,6 +64,49 @@ mod tests {
     }
 
     #[test]
+    fn a_title_without_letters_or_digits_is_article() {
+        for title in ["", "   ", "!!!", "—", "🐉 🔥"] {
+            assert_eq!(slugify(title), "article", "{title:?}");
+        }
+    }
+
+    #[test]
+    fn digits_and_letters_of_every_script_are_kept_lower_cased() {
+        assert_eq!(slugify("Ελληνικά Νέα 2024"), "ελληνικά-νέα-2024");
+        assert_eq!(slugify("日本語のタイトル"), "日本語のタイトル");
+    }
+
+    #[test]
+    fn every_run_of_other_characters_is_one_hyphen_and_none_at_the_ends() {
+        assert_eq!(slugify("a\t\n  b...c / d"), "a-b-c-d");
+        assert_eq!(slugify("-a-"), "a");
+        assert_eq!(slugify("a_b"), "a-b");
+    }
+
+    #[test]
+    fn a_cut_title_does_not_end_with_a_hyphen() {
+        let title = format!("{} b", "a".repeat(MAX_CHARS - 1));
+        let slug = slugify(&title);
+        assert_eq!(slug, "a".repeat(MAX_CHARS - 1));
+    }
+
+    #[test]
+    fn the_length_limit_counts_characters_not_bytes() {
+        let slug = slugify(&"é".repeat(MAX_CHARS + 1));
+        assert_eq!(slug.chars().count(), MAX_CHARS);
+        assert_eq!(slug.len(), MAX_CHARS * 2);
+    }
+
+    #[test]
+    fn only_the_exact_route_names_are_reserved() {
+        assert!(slugify("FEED").starts_with("feed-"));
+        assert!(slugify(" events ").starts_with("events-"));
+        assert_eq!(slugify("Feed me"), "feed-me");
+        assert_eq!(slugify("Eventsourcing"), "eventsourcing");
+        assert_eq!(slugify("feeds"), "feeds");
+    }
+
+    #[test]
     fn suffixes_differ() {
         let first = with_suffix("title");
         assert!(first.starts_with("title-") && first.len() == "title-".len() + 6);

@@ -365,3 +365,204 @@ fn validate_password(validator: &mut Validator, value: Option<String>) -> String
     }
     password
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FieldErrors;
+
+    /// What a field validator returns, and the messages it reported for `field`.
+    fn check<T>(
+        field: &str,
+        validate: impl FnOnce(&mut Validator, Option<String>) -> T,
+        value: &str,
+    ) -> (T, Vec<String>) {
+        let mut validator = Validator::default();
+        let kept = validate(&mut validator, Some(value.to_owned()));
+        let messages = match validator.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.field_errors().remove(field).unwrap_or_default(),
+        };
+        (kept, messages)
+    }
+
+    const USERNAME_RULE: &str = "may not contain spaces or any of / ? # %";
+
+    #[test]
+    fn usernames_of_any_script_are_accepted_trimmed() {
+        for (sent, kept) in [
+            (" jürgen ", "jürgen"),
+            ("名前", "名前"),
+            ("a.b-c_d+e@f", "a.b-c_d+e@f"),
+        ] {
+            assert_eq!(
+                check("username", validate_username, sent),
+                (kept.to_owned(), vec![]),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn usernames_may_not_contain_spaces_controls_or_url_delimiters() {
+        for sent in [
+            "a b", "a\u{a0}b", "a\tb", "a\u{7}b", "a/b", "a?b", "a#b", "a%20b",
+        ] {
+            let (_, messages) = check("username", validate_username, sent);
+            assert_eq!(messages, [USERNAME_RULE], "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn a_username_of_64_characters_is_accepted_and_65_is_not() {
+        let (_, messages) = check("username", validate_username, &"é".repeat(64));
+        assert!(messages.is_empty(), "{messages:?}");
+        let (_, messages) = check("username", validate_username, &"é".repeat(65));
+        assert_eq!(messages, ["is too long (maximum is 64 characters)"]);
+    }
+
+    #[test]
+    fn emails_are_stored_trimmed_and_lower_cased() {
+        let (email, messages) = check("email", validate_email, "  Ann.Lee@Example.COM \n");
+        assert_eq!(email, "ann.lee@example.com");
+        assert!(messages.is_empty(), "{messages:?}");
+    }
+
+    #[test]
+    fn an_email_needs_text_on_both_sides_of_one_at_and_no_whitespace() {
+        for sent in [
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@example@com",
+            "ann lee@example.com",
+            "ann@exam\tple.com",
+            "ann@\u{0}example.com",
+        ] {
+            let (_, messages) = check("email", validate_email, sent);
+            assert!(
+                messages.contains(&"is invalid".to_owned()),
+                "{sent:?}: {messages:?}"
+            );
+        }
+        let (_, messages) = check("email", validate_email, "a@b");
+        assert!(messages.is_empty(), "{messages:?}");
+    }
+
+    #[test]
+    fn a_blank_email_is_blank_and_not_also_invalid() {
+        for sent in ["", "   "] {
+            let (_, messages) = check("email", validate_email, sent);
+            assert_eq!(messages, [BLANK], "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn the_email_length_limit_applies_to_the_lower_cased_form() {
+        // 'İ' lower-cases to two characters ('i' and a combining dot).
+        let fits = format!("{}@example.com", "İ".repeat(120)); // 132 sent, 252 stored
+        let (_, messages) = check("email", validate_email, &fits);
+        assert!(messages.is_empty(), "{messages:?}");
+        let grows_too_long = format!("{}@example.com", "İ".repeat(122)); // 134 sent, 256 stored
+        let (_, messages) = check("email", validate_email, &grows_too_long);
+        assert_eq!(messages, ["is too long (maximum is 255 characters)"]);
+    }
+
+    #[test]
+    fn absolute_http_and_https_urls_are_images_stored_trimmed() {
+        for (sent, kept) in [
+            ("http://example.com/a.png", "http://example.com/a.png"),
+            ("HTTPS://EXAMPLE.COM/A.PNG", "HTTPS://EXAMPLE.COM/A.PNG"),
+            (
+                "  https://example.com/a b.png \t",
+                "https://example.com/a b.png",
+            ),
+        ] {
+            assert_eq!(
+                check("image", validate_image, sent),
+                (Some(kept.to_owned()), vec![]),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_schemes_relative_references_and_hostless_urls_are_not_images() {
+        for sent in [
+            "javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:image/png;base64,iVBORw0KGgo=",
+            "file:///etc/passwd",
+            "ftp://example.com/a.png",
+            "/avatar.png",
+            "//example.com/a.png",
+            "example.com/a.png",
+            "http://",
+        ] {
+            let (_, messages) = check("image", validate_image, sent);
+            assert_eq!(messages, [IMAGE_RULE], "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_or_whitespace_image_clears_it() {
+        for sent in ["", " \t "] {
+            assert_eq!(
+                check("image", validate_image, sent),
+                (None, vec![]),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_url_over_2048_characters_is_too_long() {
+        let base = "https://example.com/";
+        let (_, messages) = check(
+            "image",
+            validate_image,
+            &format!("{base}{}", "a".repeat(2048 - base.len())),
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        let (_, messages) = check(
+            "image",
+            validate_image,
+            &format!("{base}{}", "a".repeat(2049 - base.len())),
+        );
+        assert_eq!(messages, ["is too long (maximum is 2048 characters)"]);
+    }
+
+    #[test]
+    fn a_password_of_8_to_256_characters_is_accepted_counted_in_characters() {
+        for sent in ["é".repeat(8), "x".repeat(256)] {
+            let (_, messages) = check("password", validate_password, &sent);
+            assert!(messages.is_empty(), "{}: {messages:?}", sent.len());
+        }
+        let (_, messages) = check("password", validate_password, &"é".repeat(7));
+        assert_eq!(messages, ["is too short (minimum is 8 characters)"]);
+        let (_, messages) = check("password", validate_password, &"x".repeat(257));
+        assert_eq!(messages, ["is too long (maximum is 256 characters)"]);
+    }
+
+    #[test]
+    fn passwords_are_taken_as_typed_spaces_included() {
+        let (password, messages) = check("password", validate_password, "  secret  ");
+        assert_eq!(password, "  secret  ");
+        assert!(messages.is_empty(), "{messages:?}");
+        // Four characters once trimmed, ten as typed: the spaces count.
+        let (_, messages) = check("password", validate_password, "   abcd   ");
+        assert!(messages.is_empty(), "{messages:?}");
+    }
+
+    #[test]
+    fn a_missing_or_empty_password_is_blank() {
+        let mut validator = Validator::default();
+        validate_password(&mut validator, None);
+        assert_eq!(
+            validator.finish().unwrap_err().field_errors(),
+            FieldErrors::from([("password".to_owned(), vec![BLANK.to_owned()])])
+        );
+        let (_, messages) = check("password", validate_password, "");
+        assert_eq!(messages, [BLANK]);
+    }
+}

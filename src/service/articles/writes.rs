@@ -246,3 +246,54 @@ fn next_slug(error: &diesel::result::Error, attempt: &mut usize, base: &str) -> 
     *attempt += 1;
     Some(with_suffix(base))
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn collision() -> Error {
+        Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new(
+                "duplicate key value violates unique constraint \"articles_slug_key\"".to_owned(),
+            ),
+        )
+    }
+
+    #[test]
+    fn a_slug_collision_is_retried_with_a_suffix_until_the_attempts_run_out() {
+        let mut attempt = 1;
+        let mut tried = Vec::new();
+        while let Some(slug) = next_slug(&collision(), &mut attempt, "dragons") {
+            assert!(
+                slug.starts_with("dragons-") && slug.len() == "dragons-".len() + 6,
+                "{slug}"
+            );
+            tried.push(slug);
+        }
+        // The first attempt used the bare slug; every later one a suffix.
+        assert_eq!(tried.len(), SLUG_ATTEMPTS - 1);
+        assert_eq!(attempt, SLUG_ATTEMPTS);
+    }
+
+    #[test]
+    fn any_other_failure_is_not_retried() {
+        for error in [
+            Error::NotFound,
+            Error::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                Box::new("violates foreign key".to_owned()),
+            ),
+        ] {
+            let mut attempt = 1;
+            assert_eq!(
+                next_slug(&error, &mut attempt, "dragons"),
+                None,
+                "{error:?}"
+            );
+            assert_eq!(attempt, 1);
+        }
+    }
+}
