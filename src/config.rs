@@ -18,7 +18,9 @@ use database::{DatabaseUrl, PoolSettings};
 use events::{EventsUrl, parse_channel};
 use graphql_limits::QueryLimits;
 use rate_limits::{RateLimitSettings, TrustedProxies};
-use uploads::{UploadSettings, parse_base_url};
+use uploads::{
+    S3Settings, UploadSettings, parse_base_url, parse_region, parse_store, unless_empty,
+};
 
 /// Where a setting comes from; the process environment in production, a map in tests.
 pub trait Source {
@@ -180,6 +182,21 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "UPLOAD_MAX_PIXELS",
         "25000000",
         "most pixels (width × height, read from the image header) an uploaded image may have; refuses decompression bombs (1 to 1000000000)",
+    ),
+    (
+        "UPLOADS_URL",
+        "(DATA_DIR/uploads)",
+        "where uploaded images are stored: s3://BUCKET[/PREFIX] for S3 (credentials from the standard AWS chain: AWS_* variables, web identity, the EC2 instance role), unset for files under DATA_DIR/uploads",
+    ),
+    (
+        "UPLOADS_S3_REGION",
+        "(AWS_REGION)",
+        "the bucket's region; unset: AWS_REGION or AWS_DEFAULT_REGION, else us-east-1",
+    ),
+    (
+        "UPLOADS_S3_ENDPOINT",
+        "(none)",
+        "endpoint of an S3-compatible store (http://127.0.0.1:9000); requests then use path-style URLs",
     ),
     (
         "UPLOADS_BASE_URL",
@@ -449,6 +466,15 @@ impl Config {
                 ping_interval: reader.seconds("LIVE_PING_SECS", 30, 5..=3600)?,
             },
             uploads: UploadSettings {
+                store: reader.parse("UPLOADS_URL", "", parse_store)?,
+                s3: S3Settings {
+                    // Empty is unset: compose files pass `${UPLOADS_S3_REGION:-}` through.
+                    region: reader
+                        .parse("UPLOADS_S3_REGION", "", |v| unless_empty(v, parse_region))?,
+                    endpoint: reader.parse("UPLOADS_S3_ENDPOINT", "", |v| {
+                        unless_empty(v, parse_base_url)
+                    })?,
+                },
                 max_bytes: reader.number("UPLOAD_MAX_BYTES", 5_242_880, 1_024..=104_857_600)?,
                 max_pixels: reader.number("UPLOAD_MAX_PIXELS", 25_000_000, 1..=1_000_000_000)?,
                 base_url: reader.optional("UPLOADS_BASE_URL", parse_base_url)?,
@@ -618,6 +644,13 @@ mod tests {
             (
                 "UPLOADS_BASE_URL",
                 "ftp://files.example",
+                "expected an http://",
+            ),
+            ("UPLOADS_URL", "/var/uploads", "expected s3://BUCKET"),
+            ("UPLOADS_S3_REGION", "EU West", "expected a region name"),
+            (
+                "UPLOADS_S3_ENDPOINT",
+                "127.0.0.1:9000",
                 "expected an http://",
             ),
         ];

@@ -139,7 +139,7 @@ impl AppState {
         .await;
         let metrics = Metrics::new(&database, &password_metrics, &events)?;
         let passwords = PasswordHasher::new(password_hashing_slots(), password_metrics)?;
-        let media = MediaStore::local(&config.data_dir.join("uploads"))?;
+        let media = MediaStore::connect(&config.uploads, &config.data_dir)?;
         Ok(AppState::new(
             database, tokens, passwords, metrics, events, media, config,
         ))

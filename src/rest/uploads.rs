@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{FromRequest as _, Multipart, Path, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use serde::Serialize;
@@ -13,15 +13,17 @@ use super::extract::AuthUser;
 use crate::db::Session;
 use crate::error::AppError;
 use crate::request_origin::request_origin;
-use crate::service::uploads;
+use crate::service::uploads::{self, IMMUTABLE, PRESIGNED_URL_LIFETIME, StoredImage};
 use crate::state::AppState;
 
 /// What the form may carry besides the file's bytes (part headers, other small fields) before
 /// the request is 413: the route's body limit is `UPLOAD_MAX_BYTES` plus this.
 pub const FORM_OVERHEAD_BYTES: usize = 64 * 1024;
 
-/// Keys are random and an object never changes: caches may keep it for a year.
-const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// A redirect to a presigned URL may be reused by this client only, and for less than the
+/// URL's [`PRESIGNED_URL_LIFETIME`]: a cached redirect never leads to an expired signature.
+const REDIRECT_CACHING: HeaderValue = HeaderValue::from_static("private, max-age=240");
+const _: () = assert!(240 < PRESIGNED_URL_LIFETIME.as_secs());
 
 #[derive(Serialize, ToSchema)]
 pub struct UploadEnvelope {
@@ -142,27 +144,49 @@ async fn read_file_field(
     Ok(None)
 }
 
-/// `GET /api/uploads/{key}`: a stored image, with its `Content-Type` and cacheable for a year.
+/// `GET /api/uploads/{key}`: a stored image. From local files: its bytes with their
+/// `Content-Type`, cacheable for a year. From S3: 302 to a presigned URL of the object, valid for
+/// five minutes — no bytes pass through Conduit and the bucket stays private; the object
+/// carries its own `Content-Type` and `Cache-Control`.
 #[utoipa::path(get, path = "/api/uploads/{key}", operation_id = "GetUpload", tag = "Uploads",
     params(("key" = String, Path, description = "The last segment of an upload's URL")),
-    responses((status = 200, description = "The image's bytes",
+    responses((status = 200, description = "The image's bytes (local store)",
             content(("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"))),
+        (status = 302, description = "To a presigned URL of the image, valid for 5 minutes (S3 store)",
+            headers(("Location" = String, description = "The presigned URL"))),
         (status = 400, description = "A key that is not valid UTF-8", body = ErrorBody),
         (status = 404, description = "No such upload", body = ErrorBody),
         (status = 503, description = "The image store cannot be reached", body = ErrorBody)))]
 pub async fn get_upload(
     State(state): State<AppState>,
+    db: Session,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
-    let image = uploads::open(&state, &key).await?;
-    let headers = [
-        (CONTENT_TYPE, HeaderValue::from_static(image.content_type)),
-        (CACHE_CONTROL, IMMUTABLE),
-        // Only ever an image: nothing in it may run or load anything.
-        (
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; sandbox"),
-        ),
-    ];
-    Ok((headers, image.bytes).into_response())
+    let response = match uploads::open(&db, &state, &key).await? {
+        StoredImage::Bytes {
+            content_type,
+            bytes,
+        } => {
+            let headers = [
+                (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+                // Only ever an image: nothing in it may run or load anything.
+                (
+                    CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("default-src 'none'; sandbox"),
+                ),
+            ];
+            (headers, bytes).into_response()
+        }
+        StoredImage::Redirect(url) => {
+            let location = HeaderValue::try_from(url).map_err(|error| {
+                AppError::Internal(anyhow::anyhow!(
+                    "a presigned URL is no header value: {error}"
+                ))
+            })?;
+            let headers = [(LOCATION, location), (CACHE_CONTROL, REDIRECT_CACHING)];
+            (StatusCode::FOUND, headers).into_response()
+        }
+    };
+    Ok(response)
 }

@@ -4,9 +4,11 @@
 //! nothing and writes no row.
 //!
 //! The URL an upload answers with, `{base}/api/uploads/{key}`, can be a user's `image` or go
-//! into an article body; [`open`] serves it.
+//! into an article body; [`open`] serves it. An upload exists while its row does: [`open`]
+//! checks the row, so an object is unreachable the moment its row is deleted.
 
 use bytes::Bytes;
+use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::ForViewer as _;
@@ -16,8 +18,13 @@ use crate::db::Session;
 use crate::db::models::NewUploadRow;
 use crate::db::schema::uploads;
 use crate::error::AppError;
+use crate::media::StoredObject;
 use crate::on_connection;
 use crate::state::AppState;
+
+/// How images may be cached, and how long a presigned URL lives: the interfaces answer with
+/// them.
+pub use crate::media::{IMMUTABLE, PRESIGNED_URL_LIFETIME};
 
 /// The path upload URLs have after their base; the REST router serves `{key}` under it.
 pub const URL_PATH: &str = "/api/uploads/";
@@ -85,7 +92,7 @@ pub async fn upload_image(
     // The connection is not needed while the object travels to the store.
     db.release().await;
     let size = u32::try_from(file.len()).map_err(|_| AppError::invalid("file", "is too large"))?;
-    state.media().put(&key, file).await?;
+    state.media().put(&key, file, format.content_type()).await?;
     let row = NewUploadRow {
         object_key: key.clone(),
         owner_id: viewer.user_id,
@@ -119,22 +126,45 @@ pub async fn upload_image(
     })
 }
 
-/// A stored image to send: its bytes and their `Content-Type`.
-pub struct StoredImage {
-    pub content_type: &'static str,
-    pub bytes: Bytes,
+/// How to send a stored image.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StoredImage {
+    /// Its bytes and their `Content-Type` (local files).
+    Bytes {
+        content_type: &'static str,
+        bytes: Bytes,
+    },
+    /// A presigned URL of the object, valid for
+    /// [`PRESIGNED_URL_LIFETIME`](crate::media::PRESIGNED_URL_LIFETIME) (S3): the client
+    /// fetches the bytes from the store, which keeps the type with the object.
+    Redirect(String),
 }
 
 /// The image stored under `key` (the last segment of an upload URL). 404 `upload` for a key
-/// Conduit never makes or an object that is gone. Needs no authentication: keys are
-/// unguessable, and images are meant for `<img>` tags.
-pub async fn open(state: &AppState, key: &str) -> Result<StoredImage, AppError> {
+/// Conduit never makes, one it has no row for, or a
+/// local object that is gone. Needs no authentication: keys are unguessable, and images are
+/// meant for `<img>` tags.
+pub async fn open(db: &Session, state: &AppState, key: &str) -> Result<StoredImage, AppError> {
     let format = parse_key(key).ok_or(UPLOAD_NOT_FOUND)?;
-    let bytes = state.media().read(key).await?.ok_or(UPLOAD_NOT_FOUND)?;
-    Ok(StoredImage {
-        content_type: format.content_type(),
-        bytes,
-    })
+    let object_key = key.to_owned();
+    let recorded = on_connection!(db, async move |conn| {
+        Ok(uploads::table
+            .filter(uploads::object_key.eq(object_key))
+            .select(uploads::id)
+            .first::<i32>(conn)
+            .await
+            .optional()?)
+    })?;
+    recorded.ok_or(UPLOAD_NOT_FOUND)?;
+    // The connection is not needed while the store answers.
+    db.release().await;
+    match state.media().open(key).await?.ok_or(UPLOAD_NOT_FOUND)? {
+        StoredObject::Bytes(bytes) => Ok(StoredImage::Bytes {
+            content_type: format.content_type(),
+            bytes,
+        }),
+        StoredObject::Presigned(url) => Ok(StoredImage::Redirect(url)),
+    }
 }
 
 /// 128 random bits in hex, then the format's extension: unguessable, never reused, and the

@@ -2,3 +2,4 @@
 
 pub mod images;
 mod rest;
+mod s3;
