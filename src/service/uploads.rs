@@ -6,6 +6,9 @@
 //! The URL an upload answers with, `{base}/api/uploads/{key}`, can be a user's `image` or go
 //! into an article body; [`open`] serves it. An upload exists while its row does: [`open`]
 //! checks the row, so an object is unreachable the moment its row is deleted.
+//!
+//! A user's old avatar is deleted when the user's `image` moves away from it
+//! ([`delete_replaced_avatar`]): the upload was an avatar because it was the user's `image`.
 
 use bytes::Bytes;
 use diesel::prelude::*;
@@ -16,7 +19,7 @@ use super::image_format::{self, ImageFormat};
 use crate::auth::Viewer;
 use crate::db::Session;
 use crate::db::models::NewUploadRow;
-use crate::db::schema::uploads;
+use crate::db::schema::{articles, uploads};
 use crate::error::AppError;
 use crate::media::StoredObject;
 use crate::on_connection;
@@ -141,7 +144,7 @@ pub enum StoredImage {
 }
 
 /// The image stored under `key` (the last segment of an upload URL). 404 `upload` for a key
-/// Conduit never makes, one it has no row for, or a
+/// Conduit never makes, one it has no row for (never uploaded, or a replaced avatar), or a
 /// local object that is gone. Needs no authentication: keys are unguessable, and images are
 /// meant for `<img>` tags.
 pub async fn open(db: &Session, state: &AppState, key: &str) -> Result<StoredImage, AppError> {
@@ -165,6 +168,69 @@ pub async fn open(db: &Session, state: &AppState, key: &str) -> Result<StoredIma
         }),
         StoredObject::Presigned(url) => Ok(StoredImage::Redirect(url)),
     }
+}
+
+/// After an update of `owner`'s `image` from `old` to `new` committed: when `old` is the URL of
+/// one of `owner`'s own uploads and `new` is not the same upload, that upload was the user's
+/// avatar and nothing shows it any more, so its row and then its object are deleted.
+///
+/// What is never deleted: another user's upload (anyone may point `image` at any URL), and an
+/// upload whose key appears in the body of one of `owner`'s articles (an avatar that was also
+/// put into an article stays). Row first: from then on the image is 404 everywhere, even if the
+/// object's deletion fails. Failures are logged, never returned: the update itself succeeded.
+pub(super) async fn delete_replaced_avatar(
+    db: &Session,
+    state: &AppState,
+    owner: i32,
+    old: Option<&str>,
+    new: Option<&str>,
+) {
+    let Some(key) = old.and_then(upload_key) else {
+        return;
+    };
+    if new.and_then(upload_key).as_ref() == Some(&key) {
+        return;
+    }
+    let object_key = key.clone();
+    let deleted = on_connection!(db, async move |conn| {
+        let in_an_article = diesel::select(diesel::dsl::exists(
+            articles::table
+                .filter(articles::author_id.eq(owner))
+                .filter(articles::body.like(format!("%{object_key}%"))),
+        ))
+        .get_result::<bool>(conn)
+        .await?;
+        if in_an_article {
+            return Ok(0);
+        }
+        Ok(diesel::delete(
+            uploads::table
+                .filter(uploads::object_key.eq(&object_key))
+                .filter(uploads::owner_id.eq(owner)),
+        )
+        .execute(conn)
+        .await?)
+    });
+    db.release().await;
+    match deleted {
+        Ok(0) => {}
+        Ok(_) => {
+            if state.media().delete(&key).await.is_err() {
+                tracing::warn!(key, "a replaced avatar's object stays in the store");
+            }
+        }
+        Err(error) => {
+            tracing::warn!(key, %error, "a replaced avatar could not be deleted");
+        }
+    }
+}
+
+/// The upload key at the end of `url`'s path (`…/api/uploads/{key}`), whatever its origin:
+/// `UPLOADS_BASE_URL` may have changed since the URL was made.
+fn upload_key(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let (_, key) = parsed.path().rsplit_once(URL_PATH)?;
+    parse_key(key).map(|_| key.to_owned())
 }
 
 /// 128 random bits in hex, then the format's extension: unguessable, never reused, and the
@@ -206,6 +272,25 @@ mod tests {
             "0123456789abcdef0123456789abcde.png",
         ] {
             assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn upload_keys_are_found_at_the_end_of_upload_urls_only() {
+        let key = "0123456789abcdef0123456789abcdef.png";
+        for url in [
+            format!("http://localhost/api/uploads/{key}"),
+            format!("https://media.example.com/conduit/api/uploads/{key}?v=1"),
+        ] {
+            assert_eq!(upload_key(&url).as_deref(), Some(key), "{url}");
+        }
+        for url in [
+            format!("https://example.com/elsewhere/{key}"),
+            format!("https://example.com/api/uploads/{key}/more"),
+            "https://example.com/api/uploads/not-a-key.png".to_owned(),
+            "not a url".to_owned(),
+        ] {
+            assert_eq!(upload_key(&url), None, "{url}");
         }
     }
 }

@@ -7,6 +7,7 @@ use super::ForViewer as _;
 use super::validation::{BLANK, NOTHING_TO_UPDATE, Validator};
 use crate::auth::{INVALID_TOKEN, Viewer};
 use crate::db::Session;
+use crate::db::dialect::Dialect as _;
 use crate::db::error::unique_violation;
 use crate::db::models::{NewUserRow, UserChangeset, UserRow};
 use crate::db::schema::users;
@@ -193,7 +194,9 @@ pub async fn current_user(
     authenticated(state, user)
 }
 
-/// Updates the viewer. With a new password this takes two connection checkouts: the first
+/// Updates the viewer. A new `image` that replaces one of the viewer's own uploads deletes
+/// that upload once the update committed (see
+/// [`delete_replaced_avatar`](super::uploads::delete_replaced_avatar)). With a new password this takes two connection checkouts: the first
 /// confirms the viewer, then the connection goes back to the pool while the password is hashed
 /// (which may wait for a hashing slot), and the second writes.
 ///
@@ -249,21 +252,41 @@ pub async fn update_user(
         image,
         updated_at: Some(super::now()),
     };
-    let user = on_connection!(db, async move |conn| {
-        let updated = diesel::update(users::table.find(viewer.user_id))
-            .set(&changes)
-            .execute(conn)
-            .await
-            .map_err(taken_or_internal)?;
-        if updated == 0 {
-            return Err(INVALID_TOKEN);
-        }
-        Ok(users::table
-            .find(viewer.user_id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .await?)
+    let replaces_image = changes.image.is_some();
+    let (user, old_image) = on_connection!(db, async move |conn| {
+        conn.write_transaction(async |conn| {
+            // The image this update replaces, read under the lock the update then holds.
+            let old_image = if replaces_image {
+                conn.lock_user_image(viewer.user_id).await?
+            } else {
+                None
+            };
+            let updated = diesel::update(users::table.find(viewer.user_id))
+                .set(&changes)
+                .execute(conn)
+                .await
+                .map_err(taken_or_internal)?;
+            if updated == 0 {
+                return Err(INVALID_TOKEN);
+            }
+            let user = users::table
+                .find(viewer.user_id)
+                .select(UserRow::as_select())
+                .first(conn)
+                .await?;
+            Ok((user, old_image))
+        })
+        .await
     })?;
+    // Committed: only now may the old avatar go.
+    super::uploads::delete_replaced_avatar(
+        db,
+        state,
+        viewer.user_id,
+        old_image.as_deref(),
+        user.image.as_deref(),
+    )
+    .await;
     authenticated(state, user)
 }
 

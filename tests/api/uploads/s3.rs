@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::operations::binary::{Server, start_with};
 use crate::harness::TestDatabase;
-use crate::uploads::images::{form, png, png_header_claiming};
+use crate::uploads::images::{form, gif, png, png_header_claiming};
 
 /// A moto S3 server, stopped when dropped.
 struct Moto {
@@ -175,6 +175,12 @@ impl S3Site {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    async fn upload_url(&self, token: &str, bytes: &[u8]) -> String {
+        let (status, body) = self.upload(token, bytes).await;
+        assert_eq!(status, 201, "{body}");
+        body["upload"]["url"].as_str().unwrap().to_owned()
+    }
+
     /// `GET` of an upload URL, redirect followed: `None` for 404, else the final response's
     /// `Content-Type` and bytes.
     async fn fetch(&self, url: &str) -> Option<(String, Vec<u8>)> {
@@ -188,6 +194,18 @@ impl S3Site {
         assert_eq!(image.status(), 200, "{location}");
         let content_type = image.headers()["content-type"].to_str().unwrap().to_owned();
         Some((content_type, image.bytes().await.unwrap().to_vec()))
+    }
+
+    async fn set_image(&self, token: &str, image: Value) {
+        let response = self
+            .client
+            .put(format!("{}/api/user", self.server.base))
+            .header("authorization", format!("Token {token}"))
+            .json(&json!({"user": {"image": image}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
     }
 
     /// The bucket's object keys without the `uploads/` prefix, sorted.
@@ -273,4 +291,37 @@ async fn s3_refused_files_put_nothing_in_the_bucket() {
         assert_eq!(status, 422, "{body}");
     }
     assert_eq!(site.stored().await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_a_replaced_avatar_is_deleted_from_the_bucket_and_article_images_stay() {
+    let Some(site) = S3Site::start().await else {
+        return;
+    };
+    let token = site.register("sitter").await;
+    let first = site.upload_url(&token, &png(2, 2)).await;
+    site.set_image(&token, json!(first)).await;
+    let second = site.upload_url(&token, &gif()).await;
+    site.set_image(&token, json!(second)).await;
+    assert_eq!(site.stored().await, vec![key_of(&second)]);
+    assert_eq!(site.fetch(&first).await, None, "the old avatar is 404");
+    assert_eq!(site.fetch(&second).await.expect("the new one").1, gif());
+
+    // An avatar also shown in an article stays.
+    let shown = site.upload_url(&token, &png(1, 1)).await;
+    let response = site
+        .client
+        .post(format!("{}/api/articles", site.server.base))
+        .header("authorization", format!("Token {token}"))
+        .json(&json!({"article": {"title": "Seen", "description": "d",
+            "body": format!("![avatar]({shown})")}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    site.set_image(&token, json!(shown)).await;
+    assert_eq!(site.fetch(&second).await, None, "replaced in turn");
+    site.set_image(&token, Value::Null).await;
+    assert_eq!(site.stored().await, vec![key_of(&shown)]);
+    assert!(site.fetch(&shown).await.is_some());
 }
