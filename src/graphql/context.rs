@@ -19,6 +19,11 @@ use crate::state::AppState;
 #[derive(Clone)]
 pub struct RequestViewer(pub Result<Option<Viewer>, Arc<AppError>>);
 
+/// `http(s)://host` as the client reached this instance: the base of upload URLs unless
+/// `UPLOADS_BASE_URL` is set (see `request_origin`).
+#[derive(Clone)]
+pub struct RequestOrigin(pub String);
+
 pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The request's session: every resolver and DataLoader of one request shares its one
@@ -33,6 +38,8 @@ pub trait ContextExt {
     fn claim_credential_operation(&self) -> async_graphql::Result<()>;
     /// The request's client address, which the rate limits count against.
     fn client(&self) -> ClientAddress;
+    /// Where the client reached this instance (`http(s)://host`).
+    fn origin(&self) -> &str;
 }
 
 impl ContextExt for Context<'_> {
@@ -63,6 +70,12 @@ impl ContextExt for Context<'_> {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no credential operation slot")))
             .map_err(|error| error.extend())?;
         operation.claim().map_err(|error| error.extend())
+    }
+
+    fn origin(&self) -> &str {
+        // Every request gets one in `execute`; a WebSocket's operations upload nothing.
+        self.data_opt::<RequestOrigin>()
+            .map_or("", |origin| origin.0.as_str())
     }
 
     fn client(&self) -> ClientAddress {

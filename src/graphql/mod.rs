@@ -15,6 +15,7 @@ mod profiles;
 mod subscriptions;
 pub mod transport;
 mod types;
+mod uploads;
 mod users;
 pub mod websocket;
 
@@ -26,11 +27,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-pub use context::RequestViewer;
+pub use context::{RequestOrigin, RequestViewer};
 pub use limits::QueryGuard;
 pub use transport::RequestError;
 
 use crate::rate_limit::ClientAddress;
+use crate::request_origin::request_origin;
 use crate::service::users as users_service;
 use crate::state::AppState;
 
@@ -44,6 +46,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     users::UserMutation,
+    uploads::UploadMutation,
     profiles::ProfileMutation,
     articles::ArticleMutation,
     comments::CommentMutation,
@@ -103,6 +106,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         get(get_graphql)
             .post(post_graphql)
             .fallback(|| async { transport::method_not_allowed() })
+            // `transport::read_post` limits the body itself: JSON to MAX_BODY_BYTES, a form
+            // with a file to that plus UPLOAD_MAX_BYTES.
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(endpoint),
     );
     if graphiql {
@@ -119,8 +125,15 @@ async fn post_graphql(
 ) -> Response {
     let headers = request.headers().clone();
     let client = client_of(&endpoint, &request);
-    let max_body_bytes = endpoint.state.config().max_body_bytes;
-    match transport::read_post(request, max_body_bytes).await {
+    let config = endpoint.state.config();
+    let limits = transport::BodyLimits {
+        json_bytes: config.max_body_bytes,
+        file_bytes: config.uploads.max_bytes,
+    };
+    if let Err(refusal) = transport::refuse_anonymous_form(&headers) {
+        return refusal.into_response();
+    }
+    match transport::read_post(request, limits).await {
         Ok(request) => execute(&endpoint, &headers, client, request).await,
         Err(refusal) => refusal.into_response(),
     }
@@ -190,6 +203,7 @@ async fn execute(
     let request = request
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
         .data(client)
+        .data(RequestOrigin(request_origin(headers)))
         .data(db.clone())
         .data(DataLoader::with_cache(
             loaders::CommentsByArticle {

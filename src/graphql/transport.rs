@@ -14,8 +14,7 @@
 //! [`RequestError`] too, so every request-level refusal looks the same to a client.
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::Request;
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +22,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{AppError, FieldErrors};
 use crate::security_headers::NO_STORE;
+
+mod multipart;
 
 /// The error code of every malformed request.
 pub use crate::error::BAD_REQUEST;
@@ -109,37 +110,56 @@ impl IntoResponse for RequestError {
     }
 }
 
-/// Reads a POST request: an `application/json` body holding one GraphQL request object.
-/// A body over `max_body_bytes` is 413 with the same code and message as REST's.
+/// How much a POST body may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// A JSON body, or `operations` and `map` of a multipart one together (`MAX_BODY_BYTES`).
+    pub json_bytes: usize,
+    /// The one file of a multipart body (`UPLOAD_MAX_BYTES`): read no further than one byte
+    /// past it, enough for the upload to be refused as too large, as REST refuses it.
+    pub file_bytes: usize,
+}
+
+/// Reads a POST request: an `application/json` body holding one GraphQL request object, or a
+/// `multipart/form-data` body as the GraphQL multipart request spec lays it out (see
+/// [`multipart`]). A JSON body over its limit is 413 with the same code and message as REST's.
 pub async fn read_post(
     request: Request,
-    max_body_bytes: usize,
+    limits: BodyLimits,
 ) -> Result<async_graphql::Request, RequestError> {
-    if let Some(content_type) = request.headers().get(CONTENT_TYPE)
-        && !is_json(content_type)
-    {
-        return Err(RequestError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            BAD_REQUEST,
-            "unsupported Content-Type: send the GraphQL request as JSON \
-             (Content-Type: application/json)",
-        ));
+    if let Some(content_type) = request.headers().get(CONTENT_TYPE) {
+        if multipart::is_multipart(content_type) {
+            return multipart::read(request, limits).await;
+        }
+        if !is_json(content_type) {
+            return Err(RequestError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                BAD_REQUEST,
+                "unsupported Content-Type: send the GraphQL request as JSON \
+                 (Content-Type: application/json), or as multipart/form-data with files",
+            ));
+        }
     }
-    // The app's DefaultBodyLimit (MAX_BODY_BYTES) bounds this read.
-    let body = Bytes::from_request(request, &())
+    let body = axum::body::to_bytes(request.into_body(), limits.json_bytes)
         .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                RequestError::from(AppError::PayloadTooLarge {
-                    limit: max_body_bytes,
-                })
-            } else {
-                RequestError::bad_request("the request body could not be read")
-            }
-        })?;
+        .map_err(|error| body_error(error, limits.json_bytes))?;
     let value: Value = serde_json::from_slice(&body).map_err(|error| {
         RequestError::bad_request(format!("the body is not valid JSON: {error}"))
     })?;
+    from_json(value)
+}
+
+/// 413 for a body past `limit`, 400 for one that could not be read.
+fn body_error(error: axum::Error, limit: usize) -> RequestError {
+    if error.into_inner().is::<http_body_util::LengthLimitError>() {
+        RequestError::from(AppError::PayloadTooLarge { limit })
+    } else {
+        RequestError::bad_request("the request body could not be read")
+    }
+}
+
+/// One GraphQL request object (a JSON body, or the `operations` of a multipart one).
+fn from_json(value: Value) -> Result<async_graphql::Request, RequestError> {
     match value {
         Value::Object(parameters) => from_parameters(parameters),
         Value::Array(_) => Err(RequestError::bad_request(
@@ -266,6 +286,21 @@ pub fn refuse_mutation_over_get(request: &mut async_graphql::Request) -> Result<
         .with_header(ALLOW, HeaderValue::from_static("POST"))),
         _ => Ok(()),
     }
+}
+
+/// A `multipart/form-data` POST must carry an `Authorization` header, or it is 401
+/// UNAUTHENTICATED before its body is read. Such a form is a "simple" cross-origin request,
+/// which a browser sends from any page without asking first (no CORS preflight); JSON and an
+/// `Authorization` header are not. So no page can make a visitor's browser run an operation
+/// through a form; forms are for uploads, which need the token anyway.
+pub fn refuse_anonymous_form(headers: &axum::http::HeaderMap) -> Result<(), RequestError> {
+    let is_form = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(multipart::is_multipart);
+    if is_form && !headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Err(crate::auth::MISSING_TOKEN.into());
+    }
+    Ok(())
 }
 
 /// Any other method on `/graphql`.
