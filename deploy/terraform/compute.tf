@@ -7,6 +7,7 @@ data "aws_ssm_parameter" "al2023" {
 }
 
 resource "aws_launch_template" "host" {
+  #checkov:skip=CKV_AWS_341:Conduit runs in a container on the host and reads the instance role's credentials itself (S3 uploads); a container is a second hop. IMDSv2 tokens stay required.
   name_prefix   = "${local.name}-host-"
   image_id      = data.aws_ssm_parameter.al2023.value
   instance_type = var.instance_type
@@ -18,11 +19,14 @@ resource "aws_launch_template" "host" {
 
   vpc_security_group_ids = [aws_security_group.hosts.id]
 
-  # IMDSv2 only, and one hop: the host's tools can read instance credentials, containers cannot.
+  # IMDSv2 only. Two hops: Conduit runs in a container on Docker's bridge network, one hop
+  # beyond the host, and must fetch the instance role's credentials itself (S3 uploads, through
+  # the standard AWS chain: no keys in any configuration). With one hop the token response never
+  # reaches the container. The role allows only what iam_hosts.tf lists.
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
-    http_put_response_hop_limit = 1
+    http_put_response_hop_limit = 2
   }
 
   monitoring {
@@ -50,7 +54,7 @@ resource "aws_launch_template" "host" {
     db_secret_arn   = aws_db_instance.main.master_user_secret[0].secret_arn
     db_host         = aws_db_instance.main.address
     replicas        = var.app_replicas_per_host
-    bucket          = aws_s3_bucket.objects.id
+    uploads_url     = "s3://${aws_s3_bucket.objects.id}/${local.uploads_prefix}"
   }))
 
   tag_specifications {

@@ -58,15 +58,13 @@ data "aws_iam_policy_document" "host" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.conduit.arn]
   }
+  # Image uploads (UPLOADS_URL=s3://BUCKET/uploads): Conduit puts, presigns GETs of (a presigned
+  # URL carries the role's permission, so GetObject is needed) and deletes objects under its
+  # prefix, by keys it keeps in the database. It never lists: no s3:ListBucket.
   statement {
-    sid       = "ObjectsBucket"
+    sid       = "UploadObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.objects.arn}/*"]
-  }
-  statement {
-    sid       = "ListObjectsBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.objects.arn]
+    resources = ["${aws_s3_bucket.objects.arn}/${local.uploads_prefix}/*"]
   }
   statement {
     sid       = "WriteAppLogs"

@@ -45,4 +45,7 @@ locals {
   name       = "conduit"
   account_id = data.aws_caller_identity.current.account_id
   azs        = data.aws_availability_zones.available.names
+
+  # Where image uploads go in the objects bucket (UPLOADS_URL); the hosts' role is limited to it.
+  uploads_prefix = "uploads"
 }
