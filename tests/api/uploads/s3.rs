@@ -15,7 +15,7 @@ use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 
 use crate::harness::TestDatabase;
-use crate::operations::binary::{Server, start_with};
+use crate::harness::binary::{Server, start_with};
 use crate::uploads::images::{form, gif, png, png_header_claiming};
 
 /// A moto S3 server, stopped when dropped.
