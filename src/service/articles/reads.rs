@@ -179,7 +179,8 @@ async fn load_list(
                         .order((created_at.desc(), id.desc()))
                         .limit(page.limit + 1);
                     let query = match page.start {
-                        Start::Offset(offset) => query.offset(offset),
+                        // The first page (a later offset took the arm above).
+                        Start::Offset(_) => query,
                         // The rows after `position` in this order: the row comparison
                         // `(created_at, id) < (?, ?)`, written so that every backend reads it as a
                         // range on the index that gives the order (MySQL and MariaDB do not turn a
