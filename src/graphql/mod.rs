@@ -19,8 +19,10 @@ mod uploads;
 mod users;
 pub mod websocket;
 
+use std::time::Instant;
+
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -63,21 +65,38 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-/// The schema with its data and its guard. Depth and cost are limited by the guard
+/// The schema for WebSocket connections, with its data, its guard and its metrics as
+/// extensions (a subscription reaches the schema only through async-graphql's WebSocket
+/// protocol, so the checks must be inside it). Depth and cost are limited by the guard
 /// ([`limits`]), before async-graphql's own validation runs, rather than by async-graphql's
 /// limits, whose walk over fragments is exponential. Without introspection there are no "Did
 /// you mean …" suggestions either: they would reveal the schema field by field.
 pub fn build_schema(state: AppState, guard: QueryGuard) -> ConduitSchema {
     // The metrics extension comes first, so it wraps the guard and sees what the guard refuses.
-    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+    schema_builder(&state)
         .extension(crate::metrics::graphql::GraphqlMetricsExtension(
             state.metrics().clone(),
         ))
-        .extension(guard);
-    if !state.config().graphql_introspection {
-        builder = builder.disable_introspection().disable_suggestions();
+        .extension(guard)
+        .data(state)
+        .finish()
+}
+
+/// The schema for GraphQL over HTTP: no extensions. With any extension installed, async-graphql
+/// sends every field of every response through the extension chain (a boxed future per field
+/// and extension, and a registry lookup), whatever the extensions do; the HTTP endpoint admits
+/// the request ([`QueryGuard::admit`]) and records its metrics itself, around the execution.
+fn build_http_schema(state: AppState) -> ConduitSchema {
+    schema_builder(&state).data(state).finish()
+}
+
+fn schema_builder(state: &AppState) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription);
+    if state.config().graphql_introspection {
+        builder
+    } else {
+        builder.disable_introspection().disable_suggestions()
     }
-    builder.data(state).finish()
 }
 
 /// The guard for this schema with the configured limits.
@@ -88,7 +107,10 @@ pub fn query_guard(state: &AppState) -> QueryGuard {
 
 #[derive(Clone)]
 struct Endpoint {
+    /// Runs queries and mutations over HTTP: [`build_http_schema`].
     schema: ConduitSchema,
+    /// Serves WebSocket connections: [`build_schema`].
+    websocket_schema: ConduitSchema,
     guard: QueryGuard,
     state: AppState,
 }
@@ -96,7 +118,8 @@ struct Endpoint {
 pub fn routes(state: AppState) -> Router<AppState> {
     let guard = query_guard(&state);
     let endpoint = Endpoint {
-        schema: build_schema(state.clone(), guard.clone()),
+        schema: build_http_schema(state.clone()),
+        websocket_schema: build_schema(state.clone(), guard.clone()),
         guard,
         state,
     };
@@ -147,7 +170,7 @@ async fn get_graphql(
     http_request: axum::extract::Request,
 ) -> Response {
     if websocket::is_upgrade(http_request.headers()) {
-        let (schema, state) = (endpoint.schema.clone(), endpoint.state.clone());
+        let (schema, state) = (endpoint.websocket_schema.clone(), endpoint.state.clone());
         return websocket::upgrade(schema, state, http_request).await;
     }
     let client = client_of(&endpoint, &http_request);
@@ -187,8 +210,9 @@ async fn execute(
     client: ClientAddress,
     mut request: async_graphql::Request,
 ) -> Response {
+    let started = Instant::now();
     // Before anything else: refusing costs microseconds.
-    if let Err(refusal) = endpoint.guard.check(&mut request) {
+    if let Err(refusal) = endpoint.guard.admit(&mut request) {
         let refusal = async_graphql::Response::from_errors(vec![error::request_error(refusal)]);
         return transport::response(refusal);
     }
@@ -200,7 +224,7 @@ async fn execute(
     // The loaders' batches belong to the request: dropped with it (client gone, deadline hit),
     // they stop, rather than hold the session's connection until they finish.
     let batches = loader_tasks::LoaderTasks::default();
-    let request = request
+    let mut request = request
         .data(RequestViewer(viewer.map_err(std::sync::Arc::new)))
         .data(client)
         .data(RequestOrigin(request_origin(headers)))
@@ -221,5 +245,12 @@ async fn execute(
             batches.spawner(),
             HashMapCache::default(),
         ));
-    transport::response(endpoint.schema.execute(request).await)
+    let operation = crate::metrics::graphql::operation_name(&mut request);
+    let response = endpoint.schema.execute(request).await;
+    endpoint.state.metrics().graphql().record_operation(
+        operation.as_deref(),
+        &response,
+        started.elapsed().as_secs_f64(),
+    );
+    transport::response(response)
 }

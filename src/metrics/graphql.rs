@@ -1,5 +1,7 @@
-//! GraphQL operation metrics, recorded by an async-graphql extension: a latency histogram by
-//! operation name and outcome, and the errors of each response by code.
+//! GraphQL operation metrics: a latency histogram by operation name and outcome, and the errors
+//! of each response by code. Over HTTP the endpoint records each operation itself
+//! ([`GraphqlMetrics::record_operation`]); over WebSocket an async-graphql extension does
+//! ([`GraphqlMetricsExtension`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -8,6 +10,7 @@ use std::time::Instant;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextRequest,
 };
+use async_graphql::parser::types::DocumentOperations;
 use async_graphql::{Response, ServerResult, Value};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Registry};
 
@@ -74,6 +77,14 @@ impl GraphqlMetrics {
         }
     }
 
+    /// Records one operation that ran without the extension (GraphQL over HTTP): `operation` is
+    /// the name [`operation_name`] found, `seconds` the time from the request's arrival at the
+    /// schema to its response. Whether it ran or was rejected is read off the response (see
+    /// [`was_executed`]).
+    pub fn record_operation(&self, operation: Option<&str>, response: &Response, seconds: f64) {
+        self.record(operation, was_executed(response), response, seconds);
+    }
+
     fn record(&self, operation: Option<&str>, executed: bool, response: &Response, seconds: f64) {
         let outcome = match (executed, response.errors.is_empty()) {
             (false, _) => "rejected",
@@ -97,6 +108,32 @@ impl GraphqlMetrics {
             self.errors.with_label_values(&["graphql", code]).inc();
         }
     }
+}
+
+/// The name of the operation a request runs, as async-graphql chooses it: the request's
+/// `operationName`, or else the name of the document's only operation. `None` for an anonymous
+/// operation, or a document that does not parse.
+pub fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if request.operation_name.is_some() {
+        return request.operation_name.clone();
+    }
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether a response is that of an operation that ran, rather than one rejected before running
+/// (a document that does not parse or validate, unknown or wrong variables): async-graphql
+/// answers those with `data: null` and errors without a `path`, while an error raised while
+/// running carries the path of its field.
+fn was_executed(response: &Response) -> bool {
+    let rejected = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    !rejected
 }
 
 /// The extension factory to put on the schema: `.extension(GraphqlMetricsExtension(metrics))`.

@@ -11,9 +11,9 @@
 //! 3. While it runs ([`credentials`]): at most one login, registration or password change.
 //!
 //! A refusal is a GraphQL error with `extensions.code = "BAD_REQUEST"` and the `{"query":
-//! [message]}` map, whose message says which limit and what to change. The HTTP handler checks
-//! a request before it even authenticates it; the same check runs as a schema extension, so a
-//! request that reaches the schema another way (a subscription over WebSocket) is checked too.
+//! [message]}` map, whose message says which limit and what to change. The HTTP handler admits
+//! a request ([`QueryGuard::admit`]) before it even authenticates it; the WebSocket schema runs
+//! the same admission as an extension, so a subscription is checked too.
 
 pub mod cost;
 pub mod credentials;
@@ -76,6 +76,20 @@ impl QueryGuard {
         })
     }
 
+    /// Everything a request must pass and carry before it runs: [`check`](Self::check), unless
+    /// it was checked already, and the per-request state of the credentials limit
+    /// ([`credentials`]). Called by the HTTP endpoint (whose schema has no extensions) and by
+    /// this guard's extension (WebSocket).
+    pub fn admit(&self, request: &mut Request) -> Result<(), AppError> {
+        if !request.data.contains_key(&TypeId::of::<Checked>()) {
+            self.check(request)?;
+        }
+        request
+            .data
+            .insert(credentials::CredentialOperation::default());
+        Ok(())
+    }
+
     /// Measures the request's document (parsing it, once: the parse is kept in the request for
     /// execution) and refuses it if it crosses a limit. A document that does not parse passes
     /// here; execution reports the syntax error.
@@ -115,12 +129,7 @@ impl Extension for QueryGuard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if !request.data.contains_key(&TypeId::of::<Checked>()) {
-            self.check(&mut request).map_err(request_error)?;
-        }
-        request
-            .data
-            .insert(credentials::CredentialOperation::default());
+        self.admit(&mut request).map_err(request_error)?;
         next.run(context, request).await
     }
 }
