@@ -153,9 +153,10 @@ fn lift_statement_time_limit(config: &mut Config) {
 /// freed. By default the threshold rises to the size of the largest block freed so far (up to
 /// 32 MiB), so after the first 19 MiB argon2 buffer every later one came from the heap, which
 /// fragmented and never shrank: 64 concurrent logins left the server at 300–550 MiB for good
-/// (issue 8); with the threshold fixed the same storm peaks at about 75 MiB. Setting it also
-/// turns off the automatic raising (mallopt(3), M_MMAP_THRESHOLD). Called first in `main`,
-/// before any thread exists.
+/// (issue 8). The password workers now keep their argon2 memory
+/// (`auth::argon2_memory`); this still returns every other large block (upload bodies, big
+/// answers) when freed. Setting it also turns off the automatic raising (mallopt(3),
+/// M_MMAP_THRESHOLD). Called first in `main`, before any thread exists.
 fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

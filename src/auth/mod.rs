@@ -3,6 +3,7 @@
 //! [`credentials_from_header`] and resolve the token to a [`Viewer`] through
 //! [`service::users::authenticate`](crate::service::users::authenticate).
 
+mod argon2_memory;
 pub mod jwt;
 pub mod password;
 pub mod secret;

@@ -7,26 +7,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{Algorithm, Params, Version};
 use tokio::sync::Semaphore;
 
+use super::argon2_memory;
 use super::worker_pool::WorkerPool;
 use crate::error::AppError;
 use crate::metrics::PasswordHashMetrics;
 
-fn argon2() -> Argon2<'static> {
-    // Params::DEFAULT is the OWASP minimum: m = 19 MiB, t = 2, p = 1.
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::DEFAULT)
+/// argon2id, version 0x13, with `Params::DEFAULT`: the OWASP minimum (m = 19 MiB, t = 2, p = 1).
+fn hash_new(password: &[u8]) -> anyhow::Result<String> {
+    argon2_memory::hash(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::DEFAULT,
+        password,
+    )
 }
 
 /// A hash of a password nobody has, verified when the email is unknown so that a login for an
 /// unknown email takes as long as one with a wrong password.
-static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
-    argon2()
-        .hash_password(b"no user has this password")
-        .ok()
-        .map(|hash| hash.to_string())
-});
+static DUMMY_HASH: LazyLock<Option<String>> =
+    LazyLock::new(|| hash_new(b"no user has this password").ok());
 
 /// The hashing threads' nice value: low enough a priority that request handling on the same
 /// cores goes first (a storm of logins must not slow down reads), not so low that hashing starves
@@ -68,10 +70,8 @@ impl PasswordHasher {
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) with a fresh random salt.
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         self.run(move || {
-            argon2()
-                .hash_password(password.as_bytes())
-                .map(|hash| hash.to_string())
-                .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))
+            hash_new(password.as_bytes())
+                .map_err(|error| error.context("hashing a password failed"))
         })
         .await
     }
@@ -86,9 +86,9 @@ impl PasswordHasher {
             };
             let parsed = PasswordHash::new(&hash)
                 .map_err(|error| anyhow::anyhow!("stored password hash is unreadable: {error}"))?;
-            let matches = argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
+            // A stored hash argon2 cannot check (another algorithm, missing parts) matches no
+            // password, as with argon2's own `verify_password`.
+            let matches = argon2_memory::verify(password.as_bytes(), &parsed).unwrap_or(false);
             Ok(known_user && matches)
         })
         .await
