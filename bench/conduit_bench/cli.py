@@ -19,7 +19,8 @@ def add_run_arguments(parser, default_size="medium"):
                         help="comma-separated: rest, graphql, http (the ceiling)")
     parser.add_argument("--duration", type=int, default=8, help="seconds measured per scenario")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="wrk connections (64: the load issue 8 set its targets at)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432",
                         help="PostgreSQL server (a database is created there and dropped)")
