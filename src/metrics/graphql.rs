@@ -213,6 +213,38 @@ mod tests {
     }
 
     #[test]
+    fn the_operation_is_named_as_async_graphql_names_it() {
+        let name = |query: &str, operation: Option<&str>| {
+            let mut request = async_graphql::Request::new(query);
+            request.operation_name = operation.map(str::to_owned);
+            operation_name(&mut request)
+        };
+        assert_eq!(name("query Tags { tags }", None).as_deref(), Some("Tags"));
+        assert_eq!(name("{ tags }", None), None);
+        assert_eq!(name("query A { tags } query B { tags }", None), None);
+        assert_eq!(
+            name("query A { tags } query B { tags }", Some("B")).as_deref(),
+            Some("B")
+        );
+        assert_eq!(name("query Broken {", None), None);
+    }
+
+    #[test]
+    fn responses_of_documents_that_never_ran_are_told_from_failed_runs() {
+        let rejected = async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+            "Unknown field \"nope\" on type \"Query\".",
+            None,
+        )]);
+        assert!(!was_executed(&rejected));
+        let mut failed_field = async_graphql::ServerError::new("article not found", None);
+        failed_field.path = vec![async_graphql::PathSegment::Field("article".to_owned())];
+        // A non-null root field that failed leaves `data: null`, but its error has a path.
+        let failed = async_graphql::Response::from_errors(vec![failed_field]);
+        assert!(was_executed(&failed));
+        assert!(was_executed(&async_graphql::Response::new(Value::Null)));
+    }
+
+    #[test]
     fn operation_names_are_bounded_in_number_and_length() {
         let metrics = metrics();
         assert_eq!(metrics.operation_label(None), ANONYMOUS_OPERATION);
